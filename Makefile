@@ -1,0 +1,38 @@
+# foi_workflow: `make demo` and `make test` set up .venv themselves on a machine with Python 3.11.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DB ?= sqlite:///out/demo.sqlite3
+# pip on some machines warns about missing local mirrors; keep the output readable.
+QUIET_PIP := grep -v -e 'is ignored: it is neither a file nor a directory' || true
+
+.PHONY: venv demo test test-postgres bench bench-clock clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip 2>&1 | $(QUIET_PIP)
+	$(BIN)/python -m pip install -q -e '.[dev]' 2>&1 | $(QUIET_PIP)
+	$(BIN)/python -c 'import foi_workflow, prefect, sqlalchemy, holidays, chinese_calendar, hypothesis'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	FOI_DATABASE_URL=$(DEMO_DB) $(BIN)/foi demo --out out
+
+test: venv
+	$(BIN)/python -m pytest
+
+test-postgres: venv
+	FOI_TEST_DATABASE_URL=$${FOI_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest
+
+bench: bench-clock
+
+bench-clock: venv
+	$(BIN)/python -m bench.clock
+
+clean:
+	rm -rf out .pytest_cache .hypothesis

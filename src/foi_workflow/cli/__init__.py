@@ -1,0 +1,1 @@
+"""The `foi` command line for staff (Chinese by default, --json on reads)."""

@@ -1,0 +1,67 @@
+"""`foi calendar`: show the working-day calendar and load a newly published year."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .common import print_json, user_errors
+
+app = typer.Typer(no_args_is_help=True)
+
+STATUS_LABELS = {"loaded": "已载入", "replaced": "已替换原官方安排", "unchanged": "内容与现有官方安排一致，未作修改"}
+
+
+@app.command("load", help="载入国务院办公厅公布的年度放假安排文件（TOML/JSON），该年度随即成为官方年度。")
+@user_errors
+def load(
+    file: Path = typer.Argument(..., help="年度安排文件"),
+    by: Optional[str] = typer.Option(None, "--by", help="操作人（默认当前系统用户）"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    from ..calendar_data.service import load_year
+
+    result = load_year(file, by or getpass.getuser())
+    if as_json:
+        print_json(result.__dict__)
+        return
+    typer.echo(f"{result.year} 年：{STATUS_LABELS[result.status]}")
+    typer.echo(f"日历版本：{result.version_before} → {result.version_after}")
+
+
+@app.command("show", help="列出各年度的状态（官方/预估）与依据；给出 YEAR 时列出该年的放假日与调休上班日。")
+@user_errors
+def show(
+    year: Optional[int] = typer.Argument(None),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    from ..calendar_data.service import current_calendar
+    from ..domain.errors import InputError
+
+    cal = current_calendar()
+    if year is None:
+        rows = [{"year": y, "official": a.official, "reference": a.reference or a.source}
+                for y, a in sorted(cal.arrangements.items())]
+        if as_json:
+            print_json({"calendar_version": cal.version, "years": rows})
+            return
+        typer.echo(f"日历版本：{cal.version}")
+        for r in rows:
+            typer.echo(f"{r['year']}  {'官方' if r['official'] else '预估'}  {r['reference']}")
+        return
+    if year not in cal.arrangements:
+        raise InputError("YEAR", f"工作日历覆盖 {min(cal.arrangements)}–{max(cal.arrangements)} 年",
+                         f"{year} 年不在范围内")
+    arr = cal.arrangements[year]
+    data = {"calendar_version": cal.version, **arr.canonical(), "source": arr.source}
+    if as_json:
+        print_json(data)
+        return
+    typer.echo(f"{year} 年（{'官方' if arr.official else '预估'}）：{arr.reference or arr.source}")
+    for day, name in sorted(arr.days_off.items()):
+        typer.echo(f"  放假  {day.isoformat()}  {name}")
+    for day in sorted(arr.make_up_workdays):
+        typer.echo(f"  上班  {day.isoformat()}  调休上班日")

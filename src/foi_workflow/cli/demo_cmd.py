@@ -1,0 +1,82 @@
+"""`foi demo`: the main job end to end on the embedded SQLite database (make demo).
+
+For now: the database is migrated, then the statutory clock runs over a realistic set of
+applications of a district government, and every date is written with its explanation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import typer
+
+from ..domain.clock import ClockEvents, Consultation, compute_schedule
+from ..labels import date_label, fmt_date
+
+D = dt.date
+
+SCENARIOS: list[tuple[str, ClockEvents]] = [
+    ("2026年中秋节当天网上提交（条例2019）", ClockEvents(received=D(2026, 9, 25), channel="online")),
+    ("春节前最后一个工作日收到，跨调休上班日", ClockEvents(received=D(2026, 2, 13))),
+    ("征求第三方意见，10月9日答复", ClockEvents(
+        received=D(2026, 9, 25),
+        consultations=(Consultation("third_party", D(2026, 9, 29), answered=D(2026, 10, 9),
+                                    party="某建筑公司"),))),
+    ("经负责人批准延期20个工作日", ClockEvents(
+        received=D(2026, 9, 25), extension_days=20, extension_approved=D(2026, 10, 28))),
+    ("申请内容不明确：告知补正后收到补正，期限重新计算", ClockEvents(
+        received=D(2026, 3, 2), correction_notice_sent=D(2026, 3, 6),
+        correction_notice_delivered=D(2026, 3, 9), correction_received=D(2026, 3, 20))),
+    ("已发出补正告知，等待申请人补正", ClockEvents(
+        received=D(2026, 11, 16), correction_notice_sent=D(2026, 11, 19))),
+    ("征求其他机关意见（条例2019不计入期限）", ClockEvents(
+        received=D(2026, 4, 1),
+        consultations=(Consultation("other_agency", D(2026, 4, 3), delivered=D(2026, 4, 7),
+                                    answered=D(2026, 4, 20), party="区自然资源局"),))),
+    ("收取信息处理费：收费通知至缴费不计入", ClockEvents(
+        received=D(2026, 6, 1), fee_notice_sent=D(2026, 6, 5), fee_notice_delivered=D(2026, 6, 8),
+        fee_paid=D(2026, 6, 15))),
+    ("已答复送达：行政复议和行政诉讼期限", ClockEvents(
+        received=D(2026, 7, 1), reply_delivered=D(2026, 7, 24))),
+    ("2015年申请（条例2008：15个工作日，征求第三方意见）", ClockEvents(
+        received=D(2015, 9, 28),
+        consultations=(Consultation("third_party", D(2015, 10, 12), answered=D(2015, 10, 20)),))),
+    ("新旧条例交替：2019年5月14日收到", ClockEvents(received=D(2019, 5, 14))),
+    ("新旧条例交替：2019年5月15日收到", ClockEvents(received=D(2019, 5, 15))),
+    ("年底收到：期限跨入尚未公布放假安排的2027年", ClockEvents(received=D(2026, 12, 20))),
+]
+
+
+def demo(out: Path = typer.Option(Path("out"), "--out", help="输出目录")) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..calendar_data.service import current_calendar
+    from ..storage import db
+
+    console = Console(highlight=False)
+    revision = db.upgrade()
+    console.print(f"数据库：{db.database_url()}（版本 {revision}）")
+    calendar = current_calendar()
+    console.print(f"工作日历：{calendar.version}（官方年度至 {calendar.last_official_year} 年）\n")
+
+    table = Table(title="法定期限计算演示", show_lines=True)
+    table.add_column("情形", overflow="fold")
+    table.add_column("收到日期", no_wrap=True)
+    table.add_column("规则", no_wrap=True)
+    table.add_column("各项期限", no_wrap=True)
+    results = []
+    for title, events in SCENARIOS:
+        schedule = compute_schedule(events, calendar)
+        lines = [f"{date_label(k)}：{fmt_date(d.date)}{' 预估' if d.provisional else ''}"
+                 for k, d in schedule.keyed().items()]
+        table.add_row(title, events.received.isoformat(), schedule.rules.id, "\n".join(lines))
+        results.append({"scenario": title, **schedule.to_dict(explain=True)})
+    console.print(table)
+
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "clock-demo.json"
+    path.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    console.print(f"\n已写出 {len(results)} 个情形的全部期限及计算过程：{path}")

@@ -1,0 +1,23 @@
+"""The root of the `foi` command: sub-commands are registered here."""
+
+from __future__ import annotations
+
+import typer
+
+from . import calendar_cmd, clock_cmd, db_cmd, demo_cmd
+
+app = typer.Typer(
+    name="foi",
+    help="政府信息公开申请办理：法定期限计算、工作日历、数据库。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("clock", help="期限计算器：按收到日期等事件计算各项法定期限（--explain 显示计算过程）。")(
+    clock_cmd.clock)
+app.add_typer(calendar_cmd.app, name="calendar", help="工作日历：查看年度安排、载入新公布的年度。")
+app.add_typer(db_cmd.app, name="db", help="数据库：升级表结构。")
+app.command("demo", help="演示：在 SQLite 上运行主流程（当前为期限计算）。")(demo_cmd.demo)
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
