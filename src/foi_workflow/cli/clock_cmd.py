@@ -47,7 +47,7 @@ def render_text(schedule: Schedule, explain: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     pack = schedule.rules
     console.print(f"收到申请：{fmt_date(schedule.received)}")
     if schedule.effective_received != schedule.received:

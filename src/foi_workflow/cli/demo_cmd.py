@@ -51,30 +51,31 @@ SCENARIOS: list[tuple[str, ClockEvents]] = [
 
 def demo(out: Path = typer.Option(Path("out"), "--out", help="输出目录")) -> None:
     from rich.console import Console
-    from rich.table import Table
 
     from ..calendar_data.service import current_calendar
     from ..storage import db
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     revision = db.upgrade()
     console.print(f"数据库：{db.database_url()}（版本 {revision}）")
     calendar = current_calendar()
     console.print(f"工作日历：{calendar.version}（官方年度至 {calendar.last_official_year} 年）\n")
 
-    table = Table(title="法定期限计算演示", show_lines=True)
-    table.add_column("情形", overflow="fold")
-    table.add_column("收到日期", no_wrap=True)
-    table.add_column("规则", no_wrap=True)
-    table.add_column("各项期限", no_wrap=True)
+    console.print("[bold]法定期限计算演示[/bold]")
     results = []
-    for title, events in SCENARIOS:
+    for n, (title, events) in enumerate(SCENARIOS, 1):
         schedule = compute_schedule(events, calendar)
-        lines = [f"{date_label(k)}：{fmt_date(d.date)}{' 预估' if d.provisional else ''}"
-                 for k, d in schedule.keyed().items()]
-        table.add_row(title, events.received.isoformat(), schedule.rules.id, "\n".join(lines))
+        console.print(f"\n【{n}】{title}")
+        console.print(f"    收到 {fmt_date(events.received)}，适用 {schedule.rules.short}")
+        for key, due in schedule.keyed().items():
+            mark = "  预估" if due.provisional else ""
+            console.print(f"    {date_label(key):　<8}{fmt_date(due.date)}{mark}")
+            for e in due.excluded:
+                console.print(f"    {'':　<8}  · 不计算 {e.start:%m-%d} 次日至 {e.end:%m-%d}"
+                              f"（{e.reason}，{e.working_days} 个工作日）")
+            for note in due.notes:
+                console.print(f"    {'':　<8}  · {note}")
         results.append({"scenario": title, **schedule.to_dict(explain=True)})
-    console.print(table)
 
     out.mkdir(parents=True, exist_ok=True)
     path = out / "clock-demo.json"

@@ -91,6 +91,9 @@ class WorkingCalendar:
     _last_ord: int = field(init=False, repr=False)
     _prov_starts: list[int] = field(init=False, repr=False)
     _prov_ends: list[int] = field(init=False, repr=False)
+    _count_upto: list[int] = field(init=False, repr=False)
+    _work_dates: list[dt.date] = field(init=False, repr=False)
+    _prov_tail: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         years = sorted(self.arrangements)
@@ -120,6 +123,17 @@ class WorkingCalendar:
         self._work = [self._first_ord + i for i, w in enumerate(is_work) if w]
         self._prov_starts = [s.first for s in spans]
         self._prov_ends = [s.last for s in spans]
+        # Lookup tables for the hot path: working days up to each day, and the days as dates.
+        count, upto = 0, []
+        for w in is_work:
+            count += w
+            upto.append(count)
+        self._count_upto = upto
+        self._work_dates = [dt.date.fromordinal(o) for o in self._work]
+        # With one provisional span reaching the end (the usual case) a result is provisional
+        # exactly when it falls on or after the span's first day; -1 means "use the general test".
+        self._prov_tail = (spans[0].first if len(spans) == 1 and spans[0].last == self._last_ord
+                           else (self._last_ord + 1 if not spans else -1))
         self.version = self._compute_version()
 
     # ----- identity -------------------------------------------------------------------------
@@ -167,13 +181,16 @@ class WorkingCalendar:
         return bool(self._is_work[self.check(day, "date") - self._first_ord])
 
     def is_provisional_day(self, day: dt.date) -> bool:
+        self.check(day, "date")
         return not self.arrangements[day.year].official
 
     def day_off_name(self, day: dt.date) -> str | None:
         """The holiday's name when the day is an arranged day off, else None."""
+        self.check(day, "date")
         return self.arrangements[day.year].days_off.get(day)
 
     def is_make_up_workday(self, day: dt.date) -> bool:
+        self.check(day, "date")
         return day in self.arrangements[day.year].make_up_workdays
 
     # ----- arithmetic on ordinals (the hot path) --------------------------------------------
@@ -185,6 +202,24 @@ class WorkingCalendar:
             raise CalendarRangeError("date", f"工作日历覆盖至 {self.last_day.isoformat()}",
                                      "期限超出工作日历范围")
         return self._work[i]
+
+    def nth_working_date_after(self, start: int, n: int) -> tuple[dt.date, bool]:
+        """The n-th working day after ordinal `start` as a date, and whether it is provisional.
+
+        Table lookups only: this is the reply_due hot path.
+        """
+        off = start - self._first_ord
+        try:
+            if off < 0:
+                raise IndexError
+            i = self._count_upto[off] + n - 1
+            due = self._work[i]
+        except IndexError:
+            raise CalendarRangeError("date", f"工作日历覆盖 {self.first_day.isoformat()} 至 "
+                                     f"{self.last_day.isoformat()}", "期限超出工作日历范围") from None
+        tail = self._prov_tail
+        return self._work_dates[i], (due >= tail if tail >= 0
+                                     else self.provisional_between(start + 1, due))
 
     def nth_counted_day(self, start: int, n: int, excluded: Iterable[tuple[int, int]]) -> int:
         """The n-th working day after `start` that lies in none of the excluded (s, a] intervals.

@@ -73,6 +73,7 @@ class ClockEvents:
     extension_days: int = 0
     extension_approved: dt.date | None = None
     reply_delivered: dt.date | None = None
+    longer_deadline: dt.date | None = None  # Art 35: a longer, reasonable deadline set by the agency
     exclusions: tuple[Exclusion, ...] = ()  # given by hand (what-if), on top of the above
 
 
@@ -205,16 +206,17 @@ def reply_due(calendar: WorkingCalendar, received: dt.date, rules: RulePack | No
               exclusions: tuple[tuple[dt.date, dt.date], ...] = ()) -> tuple[dt.date, bool]:
     """reply_due and its provisional flag, for the common what-if questions.
 
-    The same counting as compute_schedule (which calls the same calendar primitive).
+    The same counting as compute_schedule, on the calendar's lookup tables.
     """
     pack = rules or pack_for(received)
+    n = pack.reply_days
+    if extension_days:
+        n += _checked_extension(pack, extension_days)
     r = received.toordinal()
-    n = pack.periods["reply"].length + _checked_extension(pack, extension_days)
-    if exclusions:
-        merged = merge_intervals((s.toordinal(), a.toordinal()) for s, a in exclusions)
-        due = calendar.nth_counted_day(r, n, merged)
-    else:
-        due = calendar.nth_working_day_after(r, n)
+    if not exclusions:
+        return calendar.nth_working_date_after(r, n)
+    merged = merge_intervals((s.toordinal(), a.toordinal()) for s, a in exclusions)
+    due = calendar.nth_counted_day(r, n, merged)
     return dt.date.fromordinal(due), calendar.provisional_between(r + 1, due)
 
 
@@ -288,6 +290,7 @@ def _validate(ev: ClockEvents) -> None:
         _not_before(c.sent, ev.received, f"consultations[{i}].sent", "收到申请日")
         _not_before(c.delivered, c.sent, f"consultations[{i}].delivered", "征求意见发出日")
         _not_before(c.answered, c.sent, f"consultations[{i}].answered", "征求意见发出日")
+        _not_before(c.answered, c.delivered, f"consultations[{i}].answered", "征求意见送达日")
     _not_before(ev.fee_notice_sent, ev.received, "fee_notice_sent", "收到申请日")
     _not_before(ev.fee_notice_delivered, ev.fee_notice_sent, "fee_notice_delivered", "收费通知发出日")
     _not_before(ev.fee_paid, ev.fee_notice_sent, "fee_paid", "收费通知发出日")
@@ -297,6 +300,10 @@ def _validate(ev: ClockEvents) -> None:
     if ev.extension_approved and not ev.extension_days:
         raise InputError("extension", "延期须写明延长的工作日数", "记录了延期批准日但没有延期天数")
     _not_before(ev.reply_delivered, ev.received, "reply_delivered", "收到申请日")
+    for e in ev.exclusions:
+        if e.end < e.start:
+            raise InputError("exclude", "排除期间的结束日不得早于开始日",
+                             f"结束日 {e.end.isoformat()} 早于开始日 {e.start.isoformat()}")
 
 
 def compute_schedule(events: ClockEvents, calendar: WorkingCalendar,
@@ -308,6 +315,8 @@ def compute_schedule(events: ClockEvents, calendar: WorkingCalendar,
     cal = calendar
     cal.check(ev.received, "received")
     pack = pack_by_id(ev.rules) if ev.rules else pack_for(ev.received)
+    if ev.extension_days:
+        _checked_extension(pack, ev.extension_days)
     notes: list[str] = []
     if not pack.applies_to(ev.received):
         notes.append(f"按指定的{pack.short}计算（收到日期适用{pack_for(ev.received).short}）")
@@ -389,6 +398,11 @@ def compute_schedule(events: ClockEvents, calendar: WorkingCalendar,
             basis = f"{reply.basis}；{pack.periods['extension'].basis}"
             notes.append(f"原答复期限 {dt.date.fromordinal(base_due).isoformat()}，延长 {ext} 个工作日")
         due = cal.nth_counted_day(ro, n, merged) if n != reply.length else base_due
+        if ev.longer_deadline and ev.longer_deadline.toordinal() > due:
+            notes.append(f"法定答复期限为 {dt.date.fromordinal(due).isoformat()}；本机关依第三十五条"
+                         f"确定合理答复期限至 {ev.longer_deadline.isoformat()}")
+            basis = f"{basis}；第三十五条：确定延迟答复的合理期限"
+            due = cal.check(ev.longer_deadline, "longer_deadline")
         spans = tuple(
             ExcludedSpan(e.start, e.end, e.reason,
                          cal.working_days_between(max(e.start.toordinal(), ro), e.end.toordinal()))

@@ -37,6 +37,13 @@ class RulePack:
     exclusion_basis: str
     periods: Mapping[str, Period]
 
+    @property
+    def reply_days(self) -> int:
+        return self._reply_days
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_reply_days", self.periods["reply"].length)
+
     def period(self, name: str) -> Period | None:
         return self.periods.get(name)
 
@@ -62,10 +69,13 @@ PACKS: Mapping[str, RulePack] = MappingProxyType(
     {p.id: p for p in (_load("ogi-2019.toml"), _load("ogi-2008.toml"))})
 
 
+_BY_START = sorted(PACKS.values(), key=lambda p: p.in_force_from, reverse=True)
+
+
 def pack_for(received: dt.date) -> RulePack:
-    """The rule pack in force on the receipt date."""
-    for pack in PACKS.values():
-        if pack.applies_to(received):
+    """The rule pack in force on the receipt date (packs follow each other without gaps)."""
+    for pack in _BY_START:
+        if received >= pack.in_force_from:
             return pack
     raise InputError("received", EARLIEST_RULE, f"收到日期 {received.isoformat()} 早于 2008-05-01")
 
