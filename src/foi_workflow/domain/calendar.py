@@ -195,29 +195,27 @@ class WorkingCalendar:
 
     # ----- arithmetic on ordinals (the hot path) --------------------------------------------
 
-    def nth_working_day_after(self, start: int, n: int) -> int:
-        """The ordinal of the n-th working day after ordinal `start` (start itself not counted)."""
-        i = bisect_right(self._work, start) + n - 1
-        if i >= len(self._work):
-            raise CalendarRangeError("date", f"工作日历覆盖至 {self.last_day.isoformat()}",
-                                     "期限超出工作日历范围")
-        return self._work[i]
-
-    def nth_working_date_after(self, start: int, n: int) -> tuple[dt.date, bool]:
-        """The n-th working day after ordinal `start` as a date, and whether it is provisional.
-
-        Table lookups only: this is the reply_due hot path.
-        """
+    def _nth_index(self, start: int, n: int) -> int:
+        """Index in the working-day list of the n-th working day after ordinal `start`."""
         off = start - self._first_ord
         try:
             if off < 0:
                 raise IndexError
             i = self._count_upto[off] + n - 1
-            due = self._work[i]
+            self._work[i]
         except IndexError:
             raise CalendarRangeError("date", f"工作日历覆盖 {self.first_day.isoformat()} 至 "
                                      f"{self.last_day.isoformat()}", "期限超出工作日历范围") from None
-        tail = self._prov_tail
+        return i
+
+    def nth_working_day_after(self, start: int, n: int) -> int:
+        """The ordinal of the n-th working day after ordinal `start` (start itself not counted)."""
+        return self._work[self._nth_index(start, n)]
+
+    def nth_working_date_after(self, start: int, n: int) -> tuple[dt.date, bool]:
+        """The same day as a date, and whether it is provisional: the reply_due hot path."""
+        i = self._nth_index(start, n)
+        due, tail = self._work[i], self._prov_tail
         return self._work_dates[i], (due >= tail if tail >= 0
                                      else self.provisional_between(start + 1, due))
 

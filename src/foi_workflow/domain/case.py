@@ -287,8 +287,7 @@ def decide(case: Case, cmd: Command, calendar: WorkingCalendar, *, today: dt.dat
                           f"送达日 {delivered.isoformat()}，发出日 {cmd.on.isoformat()}")
     data, basis = handler(case, cmd, calendar, settings)
     event = Event(cmd.kind, cmd.on, cmd.actor, MappingProxyType(dict(data)), basis)
-    if cmd.kind not in ("record_remedy",):
-        apply(case, event).schedule(calendar, settings)  # the dates must still compute
+    apply(case, event).schedule(calendar, settings)  # the dates must still compute
     return event
 
 

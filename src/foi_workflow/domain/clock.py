@@ -389,7 +389,7 @@ def compute_schedule(events: ClockEvents, calendar: WorkingCalendar,
         n = reply.length
         basis = reply.basis
         if ev.extension_days:
-            ext = _checked_extension(pack, ev.extension_days)
+            ext = ev.extension_days  # checked against the cap above
             if ev.extension_approved and ev.extension_approved.toordinal() > base_due:
                 raise InputError("extension_approved", "延期须在原答复期限届满前（含当日）批准",
                                  f"批准日 {ev.extension_approved.isoformat()} 晚于答复期限 "

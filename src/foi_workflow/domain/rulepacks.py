@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from types import MappingProxyType
 from typing import Literal, Mapping
@@ -37,12 +38,9 @@ class RulePack:
     exclusion_basis: str
     periods: Mapping[str, Period]
 
-    @property
+    @cached_property
     def reply_days(self) -> int:
-        return self._reply_days
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_reply_days", self.periods["reply"].length)
+        return self.periods["reply"].length
 
     def period(self, name: str) -> Period | None:
         return self.periods.get(name)
