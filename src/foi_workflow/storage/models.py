@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -28,3 +29,103 @@ class CalendarYearRow(Base):
     loaded_by: Mapped[str] = mapped_column(String(100))
     loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     calendar_version: Mapped[str] = mapped_column(String(40))
+
+
+class AgencyRow(Base):
+    """A government or a body under it (department, town, sub-district), with its settings."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class StaffRow(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ApplicantRow(Base):
+    __tablename__ = "applicants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    id_type: Mapped[str] = mapped_column(String(20), default="")
+    id_number: Mapped[str] = mapped_column(String(40), default="")  # never shown unmasked
+    contact: Mapped[str] = mapped_column(String(200), default="")
+
+
+class NumberSeriesRow(Base):
+    """The last number issued in an agency's series for a year (case numbers, notices)."""
+
+    __tablename__ = "number_series"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    series: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseRow(Base):
+    """A case: its history lives in case_events; the other columns are derived from it."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_open_reply_due", "state", "reply_due"),
+        Index("ix_cases_agency_state", "agency_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(60), unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), index=True)
+    applicant_kind: Mapped[str] = mapped_column(String(20))  # table-3 column, at receipt
+    handler: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(Text)
+    received: Mapped[dt.date] = mapped_column(Date, index=True)
+    rules: Mapped[str] = mapped_column(String(20))
+    # derived from the history
+    state: Mapped[str] = mapped_column(String(30))
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    report_row: Mapped[str | None] = mapped_column(String(40))
+    closed_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    reply_delivered: Mapped[dt.date | None] = mapped_column(Date)
+    reply_due: Mapped[dt.date | None] = mapped_column(Date)
+    correction_notice_due: Mapped[dt.date | None] = mapped_column(Date)
+    correction_window_end: Mapped[dt.date | None] = mapped_column(Date)
+    consultation_due: Mapped[dt.date | None] = mapped_column(Date)
+    fee_payment_due: Mapped[dt.date | None] = mapped_column(Date)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    calendar_version: Mapped[str] = mapped_column(String(40))
+    event_count: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)  # optimistic lock: +1 per step
+
+
+class CaseEventRow(Base):
+    """One entry of a case's append-only history, numbered per case without gaps."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    on: Mapped[dt.date] = mapped_column(Date)
+    actor: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict] = mapped_column(JSON)
+    basis: Mapped[str] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

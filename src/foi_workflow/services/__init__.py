@@ -1,0 +1,1 @@
+"""Application services: each public function is one transaction over the storage adapter."""

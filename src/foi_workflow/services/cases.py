@@ -1,0 +1,222 @@
+"""Case steps: each step replays the history, asks the domain, and appends in one transaction.
+
+Two staff acting on one case at once: the event number (unique per case) and the case's
+version column let exactly one win; the other gets ConflictError and nothing is written.
+A step sent again with the same request id is applied once and answered with the first result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from .. import localtime
+from ..calendar_data import build_calendar
+from ..domain.applicants import Applicant
+from ..domain.calendar import WorkingCalendar
+from ..domain.case import Case, Command, Event, State, apply, decide, replay
+from ..domain.clock import Schedule
+from ..domain.errors import FoiError, InputError
+from ..storage import db
+from ..storage.calendar_repo import loaded_years
+from ..storage.models import AgencyRow, ApplicantRow, CaseEventRow, CaseRow
+from ..storage.numbering import take_numbers
+from . import directory
+
+MAX_SUBJECT = 5000
+
+
+class ConflictError(FoiError):
+    """Someone else changed the case first; nothing was written. Reload and try again."""
+
+
+@dataclass(frozen=True)
+class StepResult:
+    case_no: str
+    seq: int
+    kind: str
+    state: str
+    outcome: str | None
+    reply_due: dt.date | None
+    provisional: bool
+    repeated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["reply_due"] = self.reply_due.isoformat() if self.reply_due else None
+        return d
+
+
+def session_calendar(session: Session) -> WorkingCalendar:
+    return build_calendar(loaded_years(session))
+
+
+def _event(row: CaseEventRow) -> Event:
+    return Event(row.kind, row.on, row.actor, row.data, row.basis, row.seq)
+
+
+def _derived(case: Case, schedule: Schedule) -> dict[str, Any]:
+    """The columns stored beside the history for querying (always recomputed from it)."""
+    def date_of(key: str) -> dt.date | None:
+        due = schedule.get(key)
+        return due.date if due else None
+
+    pending = [d.date for d in schedule.dates
+               if d.key.endswith("_answer_due") and d.date is not None]
+    open_ = case.state != State.CLOSED
+    return {
+        "state": case.state.value,
+        "outcome": case.outcome or None,
+        "report_row": case.report_row,
+        "closed_on": case.replied_on if not open_ else None,
+        "reply_delivered": case.reply_delivered,
+        "reply_due": date_of("reply_due"),
+        "correction_notice_due": date_of("correction_notice_due") if open_ else None,
+        "correction_window_end": date_of("correction_window_end")
+        if case.state == State.AWAITING_CORRECTION else None,
+        "consultation_due": min(pending) if pending and case.pending_consultations and open_ else None,
+        "fee_payment_due": date_of("fee_payment_due")
+        if case.fee_notice_sent and not case.fee_paid and open_ else None,
+        "provisional": schedule.provisional,
+        "calendar_version": schedule.calendar_version,
+        "event_count": case.events,
+    }
+
+
+def _check_actor_agency(session: Session, actor: directory.Actor, agency_id: int) -> None:
+    """Staff act on cases of their own agency; a government's staff also on bodies under it."""
+    if actor.agency_id == agency_id:
+        return
+    row = session.get(AgencyRow, agency_id)
+    while row is not None and row.parent_id is not None:
+        if row.parent_id == actor.agency_id:
+            return
+        row = session.get(AgencyRow, row.parent_id)
+    raise InputError("actor", "工作人员只能办理本机关（或下属机关）的案件", f"{actor.code} 不属于该机关")
+
+
+def _existing(session: Session, request_id: str | None) -> StepResult | None:
+    if not request_id:
+        return None
+    ev = session.scalar(select(CaseEventRow).where(CaseEventRow.request_id == request_id))
+    if ev is None:
+        return None
+    row = session.get(CaseRow, ev.case_id)
+    assert row is not None
+    return StepResult(row.case_no, ev.seq, ev.kind, row.state, row.outcome, row.reply_due,
+                      row.provisional, repeated=True)
+
+
+def _check_request_id(request_id: str | None) -> None:
+    if request_id is not None and not 1 <= len(request_id) <= 64:
+        raise InputError("request_id", "请求编号为1–64个字符", "请求编号为空或过长")
+
+
+def _once(url: str | None, request_id: str | None, work) -> StepResult:
+    """Run `work(session)` in one transaction; a repeated request id returns the first result."""
+    _check_request_id(request_id)
+    try:
+        with db.session_scope(url) as session:
+            found = _existing(session, request_id)
+            if found is not None:
+                return found
+            return work(session)
+    except (IntegrityError, OperationalError) as exc:
+        if isinstance(exc, OperationalError) and "locked" not in str(exc):
+            raise
+        with db.session_scope(url) as session:
+            found = _existing(session, request_id)
+        if found is not None:
+            return found
+        raise ConflictError("case", "同一案件的办理须依次进行", "本案已被他人同时办理，请刷新后重试") from None
+
+
+def register(*, agency: str, applicant: Applicant, channel: str, received: dt.date, subject: str,
+             actor: str, request_id: str | None = None, today: dt.date | None = None,
+             url: str | None = None) -> StepResult:
+    """Register a new application (intake): the case number, the history's first event."""
+    today = today or localtime.today()
+    if not subject.strip():
+        raise InputError("subject", "第二十九条：申请公开的政府信息的名称、文号或便于查询的特征性描述",
+                         "缺少申请内容描述")
+    if len(subject) > MAX_SUBJECT:
+        raise InputError("subject", f"申请内容描述不超过 {MAX_SUBJECT} 字", f"共 {len(subject)} 字")
+
+    def work(session: Session) -> StepResult:
+        agency_row = directory.agency(session, agency)
+        who = directory.actor(session, actor)
+        _check_actor_agency(session, who, agency_row.id)
+        calendar = session_calendar(session)
+        settings = directory.agency_settings(agency_row)
+        ev = decide(Case(), Command("register", received, who.code, who.role, {"channel": channel}),
+                    calendar, today=today, settings=settings)
+        case = apply(Case(), ev)
+        schedule = case.schedule(calendar, settings)
+        app_row = ApplicantRow(kind=applicant.kind, name=applicant.name, id_type=applicant.id_type,
+                               id_number=applicant.id_number, contact=applicant.contact)
+        session.add(app_row)
+        session.flush()
+        n = take_numbers(session, agency_row.id, "case", received.year)
+        row = CaseRow(case_no=f"{agency_row.code}-{received.year}-{n:05d}", agency_id=agency_row.id,
+                      applicant_id=app_row.id, applicant_kind=applicant.kind, handler=who.code,
+                      channel=channel, subject=subject, received=received,
+                      rules=ev.data["rules"], version=1, **_derived(case, schedule))
+        session.add(row)
+        session.flush()
+        session.add(CaseEventRow(case_id=row.id, seq=1, kind=ev.kind, on=ev.on, actor=ev.actor,
+                                 data=dict(ev.data), basis=ev.basis, request_id=request_id,
+                                 recorded_at=localtime.now()))
+        session.flush()
+        return StepResult(row.case_no, 1, ev.kind, row.state, None, row.reply_due, row.provisional)
+
+    return _once(url, request_id, work)
+
+
+def load(session: Session, case_no: str) -> tuple[CaseRow, list[Event], Case]:
+    row = session.scalar(select(CaseRow).where(CaseRow.case_no == case_no))
+    if row is None:
+        raise InputError("case_no", "须为已登记的案件编号", f"未知的案件“{case_no}”")
+    rows = session.scalars(select(CaseEventRow).where(CaseEventRow.case_id == row.id)
+                           .order_by(CaseEventRow.seq)).all()
+    events = [_event(r) for r in rows]
+    return row, events, replay(events)
+
+
+def step(case_no: str, kind: str, *, on: dt.date, actor: str, data: Mapping[str, Any] | None = None,
+         request_id: str | None = None, today: dt.date | None = None,
+         url: str | None = None) -> StepResult:
+    """One move on one case, in one transaction."""
+    today = today or localtime.today()
+
+    def work(session: Session) -> StepResult:
+        row, _events, case = load(session, case_no)
+        who = directory.actor(session, actor)
+        _check_actor_agency(session, who, row.agency_id)
+        agency_row = session.get(AgencyRow, row.agency_id)
+        assert agency_row is not None
+        calendar = session_calendar(session)
+        settings = directory.agency_settings(agency_row)
+        ev = decide(case, Command(kind, on, who.code, who.role, dict(data or {})), calendar,
+                    today=today, settings=settings)
+        new = apply(case, ev)
+        seq = row.event_count + 1
+        session.add(CaseEventRow(case_id=row.id, seq=seq, kind=ev.kind, on=ev.on, actor=ev.actor,
+                                 data=dict(ev.data), basis=ev.basis, request_id=request_id,
+                                 recorded_at=localtime.now()))
+        session.flush()
+        derived = _derived(new, new.schedule(calendar, settings))
+        done = session.execute(update(CaseRow)
+                               .where(CaseRow.id == row.id, CaseRow.version == row.version)
+                               .values(version=row.version + 1, **derived)
+                               .execution_options(synchronize_session=False))
+        if done.rowcount != 1:
+            raise IntegrityError("version", None, Exception("stale case version"))
+        return StepResult(case_no, seq, ev.kind, derived["state"], derived["outcome"],
+                          derived["reply_due"], derived["provisional"])
+
+    return _once(url, request_id, work)
