@@ -129,7 +129,7 @@ def test_register_first_day_of_2008_rules_allowed(run):
 
 
 def test_register_date_after_today_refused(refused):
-    err = refused([], register(on=TODAY + dt.timedelta(days=1)), "on")
+    err = refused([], register(on=TODAY + dt.timedelta(days=1)), "received")
     assert "今天" in err.rule
 
 

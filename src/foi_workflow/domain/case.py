@@ -159,55 +159,58 @@ def _d(value: Any) -> dt.date | None:
 
 def apply(case: Case, ev: Event) -> Case:
     """The case after one event."""
+    return replace(case, events=case.events + 1, **_changes(case, ev))
+
+
+def _changes(c: Case, ev: Event) -> dict[str, Any]:
     k, d, on = ev.kind, ev.data, ev.on
-    c = replace(case, events=case.events + 1)
     if k == "register":
-        return replace(c, state=State.RECEIVED, received=_d(d["received"]), channel=d["channel"],
+        return dict(state=State.RECEIVED, received=_d(d["received"]), channel=d["channel"],
                        handler=ev.actor)
     if k == "acknowledge":
-        return replace(c, acknowledged=True)
+        return dict(acknowledged=True)
     if k == "accept":
-        return replace(c, state=State.IN_PROCESS)
+        return dict(state=State.IN_PROCESS)
     if k == "request_correction":
-        return replace(c, state=State.AWAITING_CORRECTION, correction_notice_sent=on,
+        return dict(state=State.AWAITING_CORRECTION, correction_notice_sent=on,
                        correction_notice_delivered=_d(d.get("delivered")))
     if k == "correction_delivered":
-        return replace(c, correction_notice_delivered=on)
+        return dict(correction_notice_delivered=on)
     if k == "correction_received":
-        return replace(c, state=State.RECEIVED, correction_received=on)
+        return dict(state=State.RECEIVED, correction_received=on)
     if k == "consult":
         rec = ConsultationRecord(d["kind"], d["party"], on, _d(d.get("delivered")))
         # a new consultation reopens the confidentiality check
-        return replace(c, consultations=(*c.consultations, rec), signed_off_by="",
+        return dict(consultations=(*c.consultations, rec), signed_off_by="",
                        sign_off_decision="", sign_off_ground="")
     if k in ("consultation_delivered", "consultation_answered"):
         i = d["index"]
         old = c.consultations[i]
         new = (replace(old, delivered=on) if k == "consultation_delivered"
                else replace(old, answered=on, answer=d["answer"]))
-        return replace(c, consultations=(*c.consultations[:i], new, *c.consultations[i + 1:]))
+        return dict(consultations=(*c.consultations[:i], new, *c.consultations[i + 1:]))
     if k == "public_interest_override":
-        return replace(c, public_interest_override=True)
+        return dict(public_interest_override=True)
     if k == "sign_off":
-        return replace(c, signed_off_by=ev.actor, sign_off_decision=d["decision"],
+        return dict(signed_off_by=ev.actor, sign_off_decision=d["decision"],
                        sign_off_ground=d.get("ground", ""))
     if k == "fee_notice":
-        return replace(c, fee_method=d["method"], fee_amount=d["amount"], fee_notice_sent=on,
+        return dict(fee_method=d["method"], fee_amount=d["amount"], fee_notice_sent=on,
                        fee_notice_delivered=_d(d.get("delivered")))
     if k == "fee_paid":
-        return replace(c, fee_paid=on)
+        return dict(fee_paid=on)
     if k == "extend":
-        return replace(c, extension_days=d["days"], extension_approved=on)
+        return dict(extension_days=d["days"], extension_approved=on)
     if k == "set_longer_deadline":
-        return replace(c, art35_due=_d(d["due"]))
+        return dict(art35_due=_d(d["due"]))
     if k in ("reply", "correction_lapsed", "fee_lapsed", "withdraw", "reply_on_spot"):
-        return replace(c, state=State.CLOSED, outcome=d["outcome"], replied_on=on,
+        return dict(state=State.CLOSED, outcome=d["outcome"], replied_on=on,
                        right_agency=d.get("right_agency", ""),
                        reply_delivered=on if k == "reply_on_spot" else c.reply_delivered)
     if k == "reply_delivered":
-        return replace(c, reply_delivered=on)
+        return dict(reply_delivered=on)
     if k == "record_remedy":
-        return replace(c, remedies=(*c.remedies, (d["kind"], d["result"])))
+        return dict(remedies=(*c.remedies, (d["kind"], d["result"])))
     raise ValueError(f"unknown event kind {k!r}")
 
 
@@ -261,11 +264,27 @@ MOVE_LABELS = {
 }
 
 
+@dataclass(frozen=True)
+class Transition:
+    """An accepted move: the event to append, the case after it, and the case's dates."""
+
+    event: Event
+    case: Case
+    schedule: Schedule
+
+
 def decide(case: Case, cmd: Command, calendar: WorkingCalendar, *, today: dt.date,
            settings: AgencySettings = DEFAULT_SETTINGS) -> Event:
     """The event that `cmd` appends to the case, or RuleViolation naming the rule it breaks."""
+    return transition(case, cmd, calendar, today=today, settings=settings).event
+
+
+def transition(case: Case, cmd: Command, calendar: WorkingCalendar, *, today: dt.date,
+               settings: AgencySettings = DEFAULT_SETTINGS) -> Transition:
+    """decide() with its by-products: the new case and its schedule (computed once)."""
     if cmd.on > today:
-        raise _refuse("on", "办理日期不得晚于今天（按北京时间）", f"{cmd.on.isoformat()} 晚于今天 {today.isoformat()}")
+        raise _refuse("received" if cmd.kind == "register" else "on", "办理日期不得晚于今天（按北京时间）",
+                      f"{cmd.on.isoformat()} 晚于今天 {today.isoformat()}")
     if cmd.kind == "register":
         if case.received is not None:
             raise _refuse("kind", "一件申请只能登记一次", "本案已登记")
@@ -287,8 +306,8 @@ def decide(case: Case, cmd: Command, calendar: WorkingCalendar, *, today: dt.dat
                           f"送达日 {delivered.isoformat()}，发出日 {cmd.on.isoformat()}")
     data, basis = handler(case, cmd, calendar, settings)
     event = Event(cmd.kind, cmd.on, cmd.actor, MappingProxyType(dict(data)), basis)
-    apply(case, event).schedule(calendar, settings)  # the dates must still compute
-    return event
+    new = apply(case, event)
+    return Transition(event, new, new.schedule(calendar, settings))  # the dates must still compute
 
 
 Decision = tuple[Mapping[str, Any], str]

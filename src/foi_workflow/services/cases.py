@@ -19,7 +19,7 @@ from .. import localtime
 from ..calendar_data import build_calendar
 from ..domain.applicants import Applicant
 from ..domain.calendar import WorkingCalendar
-from ..domain.case import Case, Command, Event, State, apply, decide, replay
+from ..domain.case import Case, Command, Event, State, replay, transition
 from ..domain.clock import Schedule
 from ..domain.errors import FoiError, InputError
 from ..storage import db
@@ -60,7 +60,7 @@ def _event(row: CaseEventRow) -> Event:
     return Event(row.kind, row.on, row.actor, row.data, row.basis, row.seq)
 
 
-def _derived(case: Case, schedule: Schedule) -> dict[str, Any]:
+def derived_columns(case: Case, schedule: Schedule) -> dict[str, Any]:
     """The columns stored beside the history for querying (always recomputed from it)."""
     def date_of(key: str) -> dt.date | None:
         due = schedule.get(key)
@@ -153,10 +153,9 @@ def register(*, agency: str, applicant: Applicant, channel: str, received: dt.da
         _check_actor_agency(session, who, agency_row.id)
         calendar = session_calendar(session)
         settings = directory.agency_settings(agency_row)
-        ev = decide(Case(), Command("register", received, who.code, who.role, {"channel": channel}),
-                    calendar, today=today, settings=settings)
-        case = apply(Case(), ev)
-        schedule = case.schedule(calendar, settings)
+        t = transition(Case(), Command("register", received, who.code, who.role, {"channel": channel}),
+                       calendar, today=today, settings=settings)
+        ev, case, schedule = t.event, t.case, t.schedule
         app_row = ApplicantRow(kind=applicant.kind, name=applicant.name, id_type=applicant.id_type,
                                id_number=applicant.id_number, contact=applicant.contact)
         session.add(app_row)
@@ -165,7 +164,7 @@ def register(*, agency: str, applicant: Applicant, channel: str, received: dt.da
         row = CaseRow(case_no=f"{agency_row.code}-{received.year}-{n:05d}", agency_id=agency_row.id,
                       applicant_id=app_row.id, applicant_kind=applicant.kind, handler=who.code,
                       channel=channel, subject=subject, received=received,
-                      rules=ev.data["rules"], version=1, **_derived(case, schedule))
+                      rules=ev.data["rules"], version=1, **derived_columns(case, schedule))
         session.add(row)
         session.flush()
         session.add(CaseEventRow(case_id=row.id, seq=1, kind=ev.kind, on=ev.on, actor=ev.actor,
@@ -201,15 +200,15 @@ def step(case_no: str, kind: str, *, on: dt.date, actor: str, data: Mapping[str,
         assert agency_row is not None
         calendar = session_calendar(session)
         settings = directory.agency_settings(agency_row)
-        ev = decide(case, Command(kind, on, who.code, who.role, dict(data or {})), calendar,
-                    today=today, settings=settings)
-        new = apply(case, ev)
+        t = transition(case, Command(kind, on, who.code, who.role, dict(data or {})), calendar,
+                       today=today, settings=settings)
+        ev = t.event
         seq = row.event_count + 1
         session.add(CaseEventRow(case_id=row.id, seq=seq, kind=ev.kind, on=ev.on, actor=ev.actor,
                                  data=dict(ev.data), basis=ev.basis, request_id=request_id,
                                  recorded_at=localtime.now()))
         session.flush()
-        derived = _derived(new, new.schedule(calendar, settings))
+        derived = derived_columns(t.case, t.schedule)
         done = session.execute(update(CaseRow)
                                .where(CaseRow.id == row.id, CaseRow.version == row.version)
                                .values(version=row.version + 1, **derived)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,3 +23,20 @@ def take_numbers(session: Session, agency_id: int, series: str, year: int, count
         .values(last=NumberSeriesRow.last + count)
         .returning(NumberSeriesRow.last)).scalar_one()
     return last - count + 1
+
+
+def reserve_ids(session: Session, table, count: int) -> list[int]:
+    """Primary keys for `count` new rows of `table`, so a batch insert needs no RETURNING.
+
+    PostgreSQL draws them from the table's sequence; SQLite continues from the largest id
+    (the caller already holds SQLite's write lock, taken by take_numbers).
+    """
+    if count <= 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        seq = session.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"),
+                              {"t": table.name}).scalar_one()
+        return list(session.scalars(text("SELECT nextval(:s) FROM generate_series(1, :n)"),
+                                    {"s": seq, "n": count}))
+    top = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    return list(range(top + 1, top + 1 + count))
