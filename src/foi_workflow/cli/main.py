@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from . import calendar_cmd, clock_cmd, db_cmd, demo_cmd
+from . import agency_cmd, calendar_cmd, case_cmd, clock_cmd, db_cmd, demo_cmd, staff_cmd
 
 app = typer.Typer(
     name="foi",
-    help="政府信息公开申请办理：法定期限计算、工作日历、数据库。",
+    help="政府信息公开申请办理：机关与人员、案件办理、法定期限计算、工作日历、数据库。",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -17,6 +17,10 @@ app.command("clock", help="期限计算器：按收到日期等事件计算各�
     clock_cmd.clock)
 app.add_typer(calendar_cmd.app, name="calendar", help="工作日历：查看年度安排、载入新公布的年度。")
 app.add_typer(db_cmd.app, name="db", help="数据库：升级表结构。")
+app.add_typer(agency_cmd.app, name="agency", help="机关：登记机关及其上下级关系、列出机关。")
+app.add_typer(staff_cmd.app, name="staff", help="工作人员：登记工作人员及其角色、列出工作人员。")
+app.add_typer(case_cmd.app, name="case",
+              help="案件：登记申请、办理事项、查看案件及各项期限、列出将到期的案件。")
 app.command("demo", help="演示：在 SQLite 上运行主流程（当前为期限计算）。")(demo_cmd.demo)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -74,14 +74,29 @@ _ALL = (
 
 OUTCOMES: Mapping[str, Outcome] = MappingProxyType({o.code: o for o in _ALL})
 
-# The 21 outcome rows of table 3 (annual-report-2021.md says 23, but lists these 21), in the order of annual-report-2021.md.
-REPORT_ROWS: tuple[str, ...] = (
-    "disclosed", "partial",
-    "withheld.state_secret", "withheld.prohibited_by_law", "withheld.security_stability",
-    "withheld.third_party_rights", "withheld.internal_affairs", "withheld.process_info",
-    "withheld.enforcement_file", "withheld.admin_query",
-    "unavailable.not_held", "unavailable.needs_creation", "unavailable.still_unclear",
-    "not_processed.petition", "not_processed.duplicate", "not_processed.publication",
-    "not_processed.excessive", "not_processed.confirm_or_reissue",
-    "other.no_correction", "other.fee_unpaid", "other.other",
-)
+# The 21 outcome rows of table 3 with their official labels, verbatim and in order
+# (annual-report-2021.md says 23, but lists these 21).
+REPORT_ROW_LABELS: Mapping[str, str] = MappingProxyType({
+    "disclosed": "三、（一）予以公开",
+    "partial": "三、（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+    "withheld.state_secret": "三、（三）不予公开 1.属于国家秘密",
+    "withheld.prohibited_by_law": "（三）2.其他法律行政法规禁止公开",
+    "withheld.security_stability": "（三）3.危及“三安全一稳定”",
+    "withheld.third_party_rights": "（三）4.保护第三方合法权益",
+    "withheld.internal_affairs": "（三）5.属于三类内部事务信息",
+    "withheld.process_info": "（三）6.属于四类过程性信息",
+    "withheld.enforcement_file": "（三）7.属于行政执法案卷",
+    "withheld.admin_query": "（三）8.属于行政查询事项",
+    "unavailable.not_held": "三、（四）无法提供 1.本机关不掌握相关政府信息",
+    "unavailable.needs_creation": "（四）2.没有现成信息需要另行制作",
+    "unavailable.still_unclear": "（四）3.补正后申请内容仍不明确",
+    "not_processed.petition": "三、（五）不予处理 1.信访举报投诉类申请",
+    "not_processed.duplicate": "（五）2.重复申请",
+    "not_processed.publication": "（五）3.要求提供公开出版物",
+    "not_processed.excessive": "（五）4.无正当理由大量反复申请",
+    "not_processed.confirm_or_reissue": "（五）5.要求行政机关确认或重新出具已获取信息",
+    "other.no_correction": "三、（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+    "other.fee_unpaid": "（六）2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+    "other.other": "（六）3.其他",
+})
+REPORT_ROWS: tuple[str, ...] = tuple(REPORT_ROW_LABELS)

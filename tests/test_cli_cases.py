@@ -1,0 +1,396 @@
+"""`foi agency`, `foi staff`, `foi case`: the staff commands over the case store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from foi_workflow.cli.main import app
+
+runner = CliRunner()
+
+TODAY = "2026-11-29"  # a Sunday
+RESIDENT_ID = "11010519491231002X"
+MASKED_ID = "110***********002X"
+
+
+def foi(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def ok(*args: str):
+    res = foi(*args)
+    assert res.exit_code == 0, res.output
+    return res
+
+
+def case_count(url: str) -> int:
+    from foi_workflow.services import queries
+    from foi_workflow.storage import db
+
+    with db.session_scope(url) as session:
+        return queries.count_cases(session)
+
+
+@pytest.fixture
+def office(clean_db, monkeypatch):
+    """A district government with a department and a town under it, and its staff."""
+    monkeypatch.setenv("FOI_TODAY", TODAY)
+    ok("agency", "add", "GOV", "某区人民政府", "--kind", "government")
+    ok("agency", "add", "EDU", "区教育局", "--kind", "department", "--parent", "GOV",
+       "--correction-days", "10")
+    ok("agency", "add", "T1", "某镇人民政府", "--kind", "town", "--parent", "GOV",
+       "--weekend-online-next-day")
+    ok("agency", "add", "OTHER", "另一区人民政府", "--kind", "government", "--no-fee-exclusion")
+    ok("staff", "add", "c1", "张三", "--role", "clerk", "--agency", "GOV")
+    ok("staff", "add", "r1", "李四", "--role", "reviewer", "--agency", "GOV")
+    ok("staff", "add", "h1", "王五", "--role", "head", "--agency", "GOV")
+    ok("staff", "add", "e1", "赵教", "--role", "clerk", "--agency", "EDU")
+    return clean_db
+
+
+def register(*extra: str, agency: str = "GOV", actor: str = "c1", received: str = "2026-11-03",
+             subject: str = "某道路改造工程招标文件"):
+    return foi("case", "register", "--agency", agency, "--as", actor, "--channel", "in_person",
+               "--received", received, "--subject", subject, "--applicant-kind", "natural_person",
+               "--applicant-name", "赵六", "--id-type", "resident_id", "--id-number", RESIDENT_ID,
+               "--contact", "北京市某区某路1号", *extra)
+
+
+def registered(*extra: str, **kw) -> str:
+    res = register("--json", *extra, **kw)
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)["case_no"]
+
+
+# ----- agencies and staff -------------------------------------------------------------------
+
+def test_agency_list_is_a_tree_with_settings(office):
+    rows = json.loads(ok("agency", "list", "--json").stdout)
+    assert [(r["code"], r["depth"], r["parent"]) for r in rows] == [
+        ("GOV", 0, None), ("EDU", 1, "GOV"), ("T1", 1, "GOV"), ("OTHER", 0, None)]
+    by_code = {r["code"]: r for r in rows}
+    assert by_code["EDU"]["settings"]["correction_period_working_days"] == 10
+    assert by_code["T1"]["settings"]["weekend_online_receipt_next_working_day"] is True
+    assert by_code["OTHER"]["settings"]["exclude_fee_time"] is False
+    assert by_code["GOV"]["kind_label"] == "人民政府"
+    text = ok("agency", "list").stdout
+    assert "└─ EDU" in text and "└─ T1" in text and "政府部门" in text
+    assert "补正期限（工作日）：10" in text
+
+
+@pytest.mark.parametrize("args, field", [
+    (["agency", "add", "X1", "某局", "--kind", "ministry"], "kind"),
+    (["agency", "add", "X1", "某局", "--kind", "department", "--parent", "NOPE"], "parent"),
+    (["agency", "add", "GOV", "重复", "--kind", "government"], "code"),
+    (["agency", "add", "X1", "某局", "--kind", "department", "--correction-days", "61"],
+     "correction_period_working_days"),
+    (["staff", "add", "x1", "某人", "--role", "boss", "--agency", "GOV"], "role"),
+    (["staff", "add", "x1", "某人", "--role", "clerk", "--agency", "NOPE"], "agency"),
+    (["staff", "add", "c1", "某人", "--role", "clerk", "--agency", "GOV"], "code"),
+])
+def test_directory_bad_input_exits_2_and_writes_nothing(office, args, field):
+    before = (ok("agency", "list", "--json").stdout, ok("staff", "list", "--json").stdout)
+    res = foi(*args)
+    assert res.exit_code == 2
+    assert f"错误：{field}：" in res.stderr and "依据" in res.stderr
+    assert (ok("agency", "list", "--json").stdout, ok("staff", "list", "--json").stdout) == before
+
+
+def test_staff_are_listed_with_role_labels_and_filtered_by_agency(office):
+    rows = json.loads(ok("staff", "list", "--json").stdout)
+    assert {(r["code"], r["role_label"], r["agency"]) for r in rows} == {
+        ("c1", "承办人", "GOV"), ("r1", "保密审查人", "GOV"), ("h1", "负责人", "GOV"),
+        ("e1", "承办人", "EDU")}
+    edu = json.loads(ok("staff", "list", "--agency", "EDU", "--json").stdout)
+    assert [r["code"] for r in edu] == ["e1"]
+    assert "保密审查人" in ok("staff", "list").stdout
+
+
+def test_commands_without_schema_say_to_upgrade(monkeypatch, tmp_path):
+    monkeypatch.setenv("FOI_DATABASE_URL", f"sqlite:///{tmp_path / 'none.sqlite3'}")
+    res = foi("agency", "list")
+    assert res.exit_code == 2 and "foi db upgrade" in res.stderr
+    assert not (tmp_path / "none.sqlite3").exists()
+
+
+# ----- registering, and the ID number never shown in full -----------------------------------
+
+def test_register_natural_person_and_id_number_is_always_masked(office):
+    res = register()
+    assert res.exit_code == 0, res.output
+    assert "GOV-2026-00001" in res.stdout and "2026-12-01" in res.stdout
+    outputs = [res.output]
+    for args in (["case", "show", "GOV-2026-00001"], ["case", "show", "GOV-2026-00001", "--json"],
+                 ["case", "show", "GOV-2026-00001", "--explain"],
+                 ["case", "show", "GOV-2026-00001", "--json", "--explain"],
+                 ["case", "list"], ["case", "list", "--json"]):
+        outputs.append(ok(*args).output)
+    for out in outputs:
+        assert RESIDENT_ID not in out and RESIDENT_ID.lower() not in out
+    assert MASKED_ID in outputs[1] and MASKED_ID in outputs[2]
+    shown = json.loads(outputs[2])
+    assert shown["applicant"]["id_number_masked"] == MASKED_ID
+    assert "id_number" not in shown["applicant"]
+    assert shown["state_label"] == "待审查"
+    assert shown["handler"] == {"code": "c1", "name": "张三"}
+
+
+def test_the_stored_number_is_the_full_one(office):
+    """Masking is for display: the database keeps the number given (so the test above means something)."""
+    from sqlalchemy import select
+
+    from foi_workflow.storage import db
+    from foi_workflow.storage.models import ApplicantRow
+
+    registered()
+    with db.session_scope(office) as session:
+        assert session.scalar(select(ApplicantRow.id_number)) == RESIDENT_ID
+
+
+def test_register_bad_id_number_message_is_masked(office):
+    bad = RESIDENT_ID[:-1] + "1"
+    res = register_with(id_number=bad)
+    assert res.exit_code == 2
+    assert bad not in res.output and "applicant.id_number" in res.stderr
+
+
+def register_with(*, id_number: str | None = RESIDENT_ID, kind: str = "natural_person"):
+    args = ["case", "register", "--agency", "GOV", "--as", "c1", "--channel", "in_person",
+            "--received", "2026-11-03", "--subject", "某文件", "--applicant-kind", kind,
+            "--applicant-name", "赵六"]
+    if id_number is not None:
+        args += ["--id-number", id_number]
+    return foi(*args)
+
+
+@pytest.mark.parametrize("args, field", [
+    (["--agency", "NOPE"], "agency"),
+    (["--as", "ghost"], "actor"),
+    (["--as", "e1"], "actor"),  # staff of a department may not register for the government
+    (["--received", "2026-11-30"], "received"),  # after FOI_TODAY
+    (["--received", "2026/11/03"], "received"),
+    (["--subject", "文" * 5001], "subject"),
+    (["--subject", "  "], "subject"),
+    (["--channel", "pigeon"], "channel"),
+    (["--applicant-kind", "alien"], "applicant.kind"),
+])
+def test_register_bad_input_exits_2_and_writes_nothing(office, args, field):
+    base = {"--agency": "GOV", "--as": "c1", "--channel": "in_person", "--received": "2026-11-03",
+            "--subject": "某文件", "--applicant-kind": "natural_person", "--applicant-name": "赵六",
+            "--id-number": RESIDENT_ID}
+    base.update(dict(zip(args[::2], args[1::2])))
+    res = foi("case", "register", *[x for kv in base.items() for x in kv])
+    assert res.exit_code == 2, res.output
+    assert f"错误：{field}：" in res.stderr and "依据" in res.stderr
+    assert res.stdout == ""
+    assert case_count(office) == 0
+
+
+def test_natural_person_without_id_number_exits_2_and_writes_nothing(office):
+    res = register_with(id_number=None)
+    assert res.exit_code == 2
+    assert "错误：applicant.id_number：" in res.stderr and "第二十九条" in res.stderr
+    assert case_count(office) == 0
+    # an organisation needs no ID number
+    assert register_with(id_number=None, kind="research").exit_code == 0
+    assert case_count(office) == 1
+
+
+def test_register_with_the_same_request_id_twice_registers_once(office):
+    first = registered("--request-id", "intake-1")
+    res = register("--request-id", "intake-1")
+    assert res.exit_code == 0
+    assert first in res.stdout and "未重复记录" in res.stdout
+    assert case_count(office) == 1
+
+
+# ----- steps ---------------------------------------------------------------------------------
+
+def test_full_path_accept_sign_off_reply_closes_with_outcome_label(office):
+    no = registered()
+    accepted = json.loads(ok("case", "step", no, "accept", "--as", "c1", "--on", "2026-11-05",
+                             "--json").stdout)
+    assert accepted["state"] == "in_process" and accepted["state_label"] == "办理中"
+    assert accepted["reply_due"] == "2026-12-01"
+    ok("case", "step", no, "sign_off", "--as", "r1", "--on", "2026-11-10",
+       "--data", "decision=disclose")
+    res = ok("case", "step", no, "reply", "--as", "h1", "--on", "2026-11-12",
+             "--data", "outcome=disclosed")
+    assert "已办结" in res.stdout and "予以公开" in res.stdout
+
+    shown = json.loads(ok("case", "show", no, "--json").stdout)
+    assert shown["state"] == "closed" and shown["state_label"] == "已办结"
+    assert shown["outcome"] == "disclosed"
+    assert shown["outcome_label"].startswith("予以公开")
+    assert shown["report_row"] == "disclosed" and shown["report_row_label"] == "三、（一）予以公开"
+    assert [(h["seq"], h["kind"], h["label"], h["actor"]) for h in shown["history"]] == [
+        (1, "register", "登记申请", "c1"), (2, "accept", "审查通过", "c1"),
+        (3, "sign_off", "保密审查签发", "r1"), (4, "reply", "答复", "h1")]
+    assert all(h["basis"] for h in shown["history"])
+    assert shown["schedule"]["dates"]["reply_due"]["date"] == "2026-12-01"
+    assert "第三十三条" in shown["schedule"]["dates"]["reply_due"]["basis"]
+
+    text = ok("case", "show", no).stdout
+    for expected in ("已办结", "予以公开", "三、（一）予以公开", "保密审查签发", "h1 王五",
+                     "答复期限", "2026-12-01（星期二）", "第三十三条"):
+        assert expected in text
+    explained = ok("case", "show", no, "--explain").stdout
+    assert "计入的工作日" in explained and "12-01(20)" in explained
+    explained_json = json.loads(ok("case", "show", no, "--json", "--explain").stdout)
+    assert len(explained_json["schedule"]["dates"]["reply_due"]["explanation"]["counted"]) == 20
+
+
+def test_step_data_values_are_typed(office):
+    from foi_workflow.cli.case_cmd import parse_data
+
+    assert parse_data(["days=15", "public=true", "x=False", "reasons=需要检索档案", "n=-2",
+                       "note=a=b"]) == {
+        "days": 15, "public": True, "x": False, "reasons": "需要检索档案", "n": -2, "note": "a=b"}
+    no = registered()
+    res = ok("case", "step", no, "extend", "--as", "h1", "--on", "2026-11-20", "--data", "days=15",
+             "--data", "reasons=需要检索档案", "--json")
+    assert json.loads(res.stdout)["reply_due"] == "2026-12-22"
+
+
+def test_illegal_move_exits_2_with_the_chinese_rule_and_writes_nothing(office):
+    no = registered()
+    res = foi("case", "step", no, "reply", "--as", "c1", "--on", "2026-11-05",
+              "--data", "outcome=disclosed")
+    assert res.exit_code == 2
+    assert "“答复”须由负责人办理" in res.stderr
+    res = foi("case", "step", no, "sign_off", "--as", "r1", "--on", "2026-11-05",
+              "--data", "decision=disclose")
+    assert res.exit_code == 2 and "只能在办理中时办理" in res.stderr
+    assert len(json.loads(ok("case", "show", no, "--json").stdout)["history"]) == 1
+
+
+@pytest.mark.parametrize("args, field", [
+    (["frobnicate"], "move"),
+    (["register"], "move"),
+    (["accept", "--data", "novalue"], "--data"),
+    (["accept", "--on", "2026-11-30"], "on"),  # after FOI_TODAY
+    (["accept", "--as", "ghost"], "actor"),
+])
+def test_step_bad_input_exits_2(office, args, field):
+    no = registered()
+    move, *rest = args
+    opts = {"--as": "c1", "--on": "2026-11-05"}
+    extra: list[str] = []
+    for flag, value in zip(rest[::2], rest[1::2]):
+        if flag in opts:
+            opts[flag] = value
+        else:
+            extra += [flag, value]
+    res = foi("case", "step", no, move, *[x for kv in opts.items() for x in kv], *extra)
+    assert res.exit_code == 2, res.output
+    assert f"错误：{field}：" in res.stderr
+    assert len(json.loads(ok("case", "show", no, "--json").stdout)["history"]) == 1
+
+
+def test_unknown_case_exits_2(office):
+    for args in (["case", "show", "GOV-2026-09999"],
+                 ["case", "step", "GOV-2026-09999", "accept", "--as", "c1", "--on", "2026-11-05"]):
+        res = foi(*args)
+        assert res.exit_code == 2 and "错误：case_no：" in res.stderr
+
+
+def test_same_request_id_twice_applies_the_step_once(office):
+    no = registered()
+    args = ("case", "step", no, "accept", "--as", "c1", "--on", "2026-11-05", "--request-id", "r-42")
+    first = json.loads(ok(*args, "--json").stdout)
+    second = json.loads(ok(*args, "--json").stdout)
+    assert (first["seq"], first["repeated"]) == (2, False)
+    assert (second["seq"], second["repeated"]) == (2, True)
+    assert "未重复记录" in ok(*args).stdout
+    assert [h["kind"] for h in json.loads(ok("case", "show", no, "--json").stdout)["history"]] == [
+        "register", "accept"]
+
+
+# ----- listing ------------------------------------------------------------------------------
+
+def test_list_due_within_counts_working_days_from_today(office):
+    soon = registered(received="2026-11-03")     # reply due Tue 2026-12-01
+    later = registered(received="2026-11-20")    # reply due Fri 2026-12-18
+    overdue = registered(received="2026-10-09")  # reply due 2026-11-06: overdue
+    closed = registered(received="2026-11-04")   # due soon, but closed
+    ok("case", "step", closed, "withdraw", "--as", "c1", "--on", "2026-11-05")
+
+    out = json.loads(ok("case", "list", "--due-within", "3", "--json").stdout)
+    assert out["today"] == TODAY and out["due_by"] == "2026-12-02"  # Mon, Tue, Wed
+    assert [c["case_no"] for c in out["cases"]] == [overdue, soon]
+    assert out["cases"][0]["overdue"] is True and out["cases"][1]["overdue"] is False
+    assert later not in json.dumps(out) and closed not in json.dumps(out)
+
+    text = ok("case", "list", "--due-within", "3").stdout
+    assert soon in text and overdue in text and later not in text and "已逾期" in text
+    assert "张三" in text and "办理中" not in text and "待审查" in text
+
+    assert [c["case_no"] for c in json.loads(ok("case", "list", "--due-within", "1", "--json")
+                                             .stdout)["cases"]] == [overdue]
+    everything = json.loads(ok("case", "list", "--json").stdout)["cases"]
+    assert [c["case_no"] for c in everything] == [overdue, soon, closed, later]  # by reply_due
+    assert [c["case_no"] for c in json.loads(ok("case", "list", "--state", "closed", "--json")
+                                             .stdout)["cases"]] == [closed]
+
+
+def test_list_by_agency_with_subordinates(office):
+    gov = registered()
+    edu = registered(agency="EDU", actor="e1")
+    only_gov = json.loads(ok("case", "list", "--agency", "GOV", "--json").stdout)["cases"]
+    assert [c["case_no"] for c in only_gov] == [gov]
+    tree = json.loads(ok("case", "list", "--agency", "GOV", "--with-subordinates", "--json")
+                      .stdout)["cases"]
+    assert {c["case_no"] for c in tree} == {gov, edu}
+    assert edu.startswith("EDU-2026-")
+    assert json.loads(ok("case", "list", "--agency", "EDU", "--json").stdout)["cases"][0][
+        "agency"] == "EDU"
+
+
+def test_list_marks_provisional_reply_due(office, monkeypatch):
+    monkeypatch.setenv("FOI_TODAY", "2026-12-21")
+    no = registered(received="2026-12-21")  # due in 2027, a year not yet published
+    row = json.loads(ok("case", "list", "--json").stdout)["cases"][0]
+    assert row["case_no"] == no and row["provisional"] is True
+    assert "预估" in ok("case", "list").stdout
+    assert "预估" in ok("case", "show", no).stdout
+
+
+@pytest.mark.parametrize("args, field", [
+    (["--state", "sleeping"], "--state"),
+    (["--due-within", "-1"], "--due-within"),
+    (["--agency", "NOPE"], "agency"),
+    (["--with-subordinates"], "--with-subordinates"),
+])
+def test_list_bad_input_exits_2(office, args, field):
+    res = foi("case", "list", *args)
+    assert res.exit_code == 2
+    assert f"错误：{field}：" in res.stderr
+
+
+def test_report_row_labels_cover_every_row():
+    from foi_workflow.domain.outcomes import OUTCOMES, REPORT_ROWS
+    from foi_workflow.labels import REPORT_ROW_LABELS, report_row_label
+
+    assert set(REPORT_ROW_LABELS) == set(REPORT_ROWS)
+    assert all(report_row_label(o.report_row) for o in OUTCOMES.values())
+
+
+def test_case_commands_do_not_import_prefect(office, tmp_path):
+    code = ("import sys; from foi_workflow.cli.main import app\n"
+            "for args in (['case', 'list', '--due-within', '3'], ['agency', 'list'],"
+            " ['staff', 'list'], ['case', 'show', 'GOV-2026-00001', '--explain']):\n"
+            "    try:\n        app(args)\n    except SystemExit as e:\n"
+            "        assert not e.code, (args, e.code)\n"
+            "print('PREFECT' if 'prefect' in sys.modules else 'NO-PREFECT')")
+    registered()
+    env = {**os.environ, "FOI_DATABASE_URL": office}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip().endswith("NO-PREFECT")
