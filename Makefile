@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: venv
-	FOI_DATABASE_URL=$(DEMO_DB) $(BIN)/foi demo --out out
+	FOI_DATABASE_URL=$(DEMO_DB) $(BIN)/python -m flows.demo out
 
 test: venv
 	$(BIN)/python -m pytest

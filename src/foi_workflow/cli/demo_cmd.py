@@ -49,18 +49,12 @@ SCENARIOS: list[tuple[str, ClockEvents]] = [
 ]
 
 
-def demo(out: Path = typer.Option(Path("out"), "--out", help="输出目录")) -> None:
-    from rich.console import Console
-
+def clock_demo(out: Path, console) -> None:
+    """Print the clock scenarios and write every date with its explanation to out/."""
     from ..calendar_data.service import current_calendar
-    from ..storage import db
 
-    console = Console(highlight=False, soft_wrap=True)
-    revision = db.upgrade()
-    console.print(f"数据库：{db.database_url()}（版本 {revision}）")
     calendar = current_calendar()
-    console.print(f"工作日历：{calendar.version}（官方年度至 {calendar.last_official_year} 年）\n")
-
+    console.print(f"工作日历：{calendar.version}（官方年度至 {calendar.last_official_year} 年）")
     console.print("[bold]法定期限计算演示[/bold]")
     results = []
     for n, (title, events) in enumerate(SCENARIOS, 1):
@@ -69,15 +63,25 @@ def demo(out: Path = typer.Option(Path("out"), "--out", help="输出目录")) ->
         console.print(f"    收到 {fmt_date(events.received)}，适用 {schedule.rules.short}")
         for key, due in schedule.keyed().items():
             mark = "  预估" if due.provisional else ""
-            console.print(f"    {date_label(key):　<8}{fmt_date(due.date)}{mark}")
+            console.print(f"    {date_label(key):　<9}{fmt_date(due.date)}{mark}")
             for e in due.excluded:
-                console.print(f"    {'':　<8}  · 不计算 {e.start:%m-%d} 次日至 {e.end:%m-%d}"
+                console.print(f"    {'':　<9}  · 不计算 {e.start:%m-%d} 次日至 {e.end:%m-%d}"
                               f"（{e.reason}，{e.working_days} 个工作日）")
             for note in due.notes:
-                console.print(f"    {'':　<8}  · {note}")
+                console.print(f"    {'':　<9}  · {note}")
         results.append({"scenario": title, **schedule.to_dict(explain=True)})
-
     out.mkdir(parents=True, exist_ok=True)
     path = out / "clock-demo.json"
     path.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", "utf-8")
     console.print(f"\n已写出 {len(results)} 个情形的全部期限及计算过程：{path}")
+
+
+def demo(out: Path = typer.Option(Path("out"), "--out", help="输出目录")) -> None:
+    """The clock part of the demo (the whole demo with flows: make demo)."""
+    from rich.console import Console
+
+    from ..storage import db
+
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(f"数据库：{db.database_url()}（版本 {db.upgrade()}）")
+    clock_demo(out, console)

@@ -359,6 +359,7 @@ def compute_schedule(events: ClockEvents, calendar: WorkingCalendar,
             continue
         why = "已答复" if c.answered else "未答复，按答复期限届满日计"
         excluded.append(Exclusion(c.sent, end, f"{label}{('：' + c.party) if c.party else ''}（{why}）"))
+    fee_excluded = False
     if ev.fee_notice_sent:
         base = ev.fee_notice_delivered or ev.fee_notice_sent
         pay = b.working("fee_payment_due", base, pack.periods["fee_payment"],
@@ -368,6 +369,7 @@ def compute_schedule(events: ClockEvents, calendar: WorkingCalendar,
             assert end is not None
             why = "已缴费" if ev.fee_paid else "未缴费，按缴费期限届满日计"
             excluded.append(Exclusion(ev.fee_notice_sent, end, f"收费通知至缴费（{why}，本机关设置不计入）"))
+            fee_excluded = True
 
     # The reply period: from the (corrected) receipt date, N (+E) counted working days.
     reply = pack.periods["reply"]
@@ -407,8 +409,8 @@ def compute_schedule(events: ClockEvents, calendar: WorkingCalendar,
             ExcludedSpan(e.start, e.end, e.reason,
                          cal.working_days_between(max(e.start.toordinal(), ro), e.end.toordinal()))
             for e in sorted(excluded, key=lambda e: (e.start, e.end)))
-        if spans:
-            notes.append(pack.exclusion_basis)
+        if len(excluded) > len(ev.exclusions) + (1 if fee_excluded else 0):
+            notes.append(pack.exclusion_basis)  # a consultation stopped the clock
         b.dates.insert(0, DueDate("reply_due", dt.date.fromordinal(due),
                                   cal.provisional_between(ro + 1, due), basis, "working_days", r, n,
                                   excluded=spans, notes=tuple(notes), calendar=cal))

@@ -60,6 +60,15 @@ def _event(row: CaseEventRow) -> Event:
     return Event(row.kind, row.on, row.actor, row.data, row.basis, row.seq)
 
 
+STORED_DUE_KEYS = frozenset({"reply_due", "correction_notice_due", "correction_window_end",
+                             "third_party_answer_due", "other_agency_answer_due", "fee_payment_due"})
+
+
+def stored_provisional(schedule: Schedule) -> bool:
+    """Whether a stored due date rests on an estimated calendar year (remedy windows aside)."""
+    return any(d.provisional for d in schedule.dates if d.key in STORED_DUE_KEYS)
+
+
 def derived_columns(case: Case, schedule: Schedule) -> dict[str, Any]:
     """The columns stored beside the history for querying (always recomputed from it)."""
     def date_of(key: str) -> dt.date | None:
@@ -82,7 +91,7 @@ def derived_columns(case: Case, schedule: Schedule) -> dict[str, Any]:
         "consultation_due": min(pending) if pending and case.pending_consultations and open_ else None,
         "fee_payment_due": date_of("fee_payment_due")
         if case.fee_notice_sent and not case.fee_paid and open_ else None,
-        "provisional": schedule.provisional,
+        "provisional": stored_provisional(schedule),
         "calendar_version": schedule.calendar_version,
         "event_count": case.events,
     }
@@ -101,15 +110,22 @@ def _check_actor_agency(session: Session, actor: directory.Actor, agency_id: int
 
 
 def _existing(session: Session, request_id: str | None) -> StepResult | None:
+    """The result a request id got the first time: the case as it was right after that step."""
     if not request_id:
         return None
     ev = session.scalar(select(CaseEventRow).where(CaseEventRow.request_id == request_id))
     if ev is None:
         return None
     row = session.get(CaseRow, ev.case_id)
-    assert row is not None
-    return StepResult(row.case_no, ev.seq, ev.kind, row.state, row.outcome, row.reply_due,
-                      row.provisional, repeated=True)
+    agency_row = session.get(AgencyRow, row.agency_id) if row else None
+    assert row is not None and agency_row is not None
+    history = session.scalars(select(CaseEventRow).where(CaseEventRow.case_id == row.id,
+                                                         CaseEventRow.seq <= ev.seq)
+                              .order_by(CaseEventRow.seq)).all()
+    then = replay(_event(r) for r in history)
+    schedule = then.schedule(session_calendar(session), directory.agency_settings(agency_row))
+    return StepResult(row.case_no, ev.seq, ev.kind, then.state.value, then.outcome or None,
+                      schedule.reply_due, stored_provisional(schedule), repeated=True)
 
 
 def _check_request_id(request_id: str | None) -> None:

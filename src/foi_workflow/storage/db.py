@@ -30,9 +30,13 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
     cur.close()
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    url = database_url(url)
+    """The engine for the URL (resolved now: FOI_DATABASE_URL may change in a long process)."""
+    return _engine(database_url(url))
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str) -> Engine:
     engine = create_engine(url, future=True, pool_pre_ping=url.startswith("postgresql"))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

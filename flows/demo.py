@@ -1,0 +1,271 @@
+"""`make demo`: a sample district government, its applications driven through every path by the flows.
+
+Runs on the embedded database (FOI_DATABASE_URL, default SQLite) and Prefect's ephemeral mode
+(no server needed). The district has the seed report's shape: a government with departments,
+towns and sub-districts. Each scenario registers an application through the intake flow and
+moves it through the review, confidentiality and reply flows; a legacy register of 2008-rule
+cases comes in through the bulk intake flow. The result is printed and written to out/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from foi_workflow.cli.demo_cmd import clock_demo
+from foi_workflow.domain.applicants import KINDS
+from foi_workflow.domain.case import STATE_LABELS, State
+from foi_workflow.domain.fees import per_volume_fee
+from foi_workflow.domain.outcomes import OUTCOMES, REPORT_ROW_LABELS
+from foi_workflow.services import directory
+from foi_workflow.storage import db
+from foi_workflow.storage.models import AgencyRow
+from sqlalchemy import select
+
+GOVERNMENT = ("yuci", "榆次区人民政府", "government", None)
+BODIES = [
+    ("yuci-bgs", "榆次区人民政府办公室", "department"),
+    ("yuci-zrzy", "榆次区自然资源局", "department"),
+    ("yuci-zjj", "榆次区住房和城乡建设局", "department"),
+    ("yuci-jy", "榆次区教育局", "department"),
+    ("yuci-dy", "榆次区东阳镇人民政府", "town"),
+    ("yuci-xw", "榆次区修文镇人民政府", "town"),
+    ("yuci-jl", "榆次区锦纶街道办事处", "subdistrict"),
+    ("yuci-bg", "榆次区北关街道办事处", "subdistrict"),
+]
+ROLES = {"c": "clerk", "r": "reviewer", "h": "head"}
+
+
+def resident_id(base17: str) -> str:
+    """A resident ID number with its GB 11643 check digit (sample data only)."""
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return base17 + "10X98765432"[sum(int(c) * w for c, w in zip(base17, weights)) % 11]
+
+
+def person(name: str, n: int) -> dict[str, str]:
+    return {"kind": "natural_person", "name": name, "id_type": "resident_id",
+            "id_number": resident_id(f"14070219{80 + n % 20:02d}0{1 + n % 9}1{n % 10}00{n % 10}"),
+            "contact": "山西省晋中市榆次区"}
+
+
+def org(kind: str, name: str) -> dict[str, str]:
+    return {"kind": kind, "name": name, "id_type": "credit_code", "id_number": "91140702MA0K000000"}
+
+
+FEE = per_volume_fee(350, "paper")
+
+# (title, agency, applicant, channel, received, subject, [(move, who, on, data), ...])
+SCENARIOS: list[tuple[str, str, dict, str, str, str, list[tuple[str, str, str, dict]]]] = [
+    ("当场答复：已主动公开", "yuci-bgs", person("赵一", 1), "in_person", "2026-03-02",
+     "2025年区政府工作报告全文", [("reply_on_spot", "c", "2026-03-02", {"outcome": "already_public"})]),
+    ("保密审查后予以公开，送达后申请行政复议（维持）", "yuci-zrzy", person("钱二", 2), "online",
+     "2026-03-02", "某村集体土地征收批复文件",
+     [("acknowledge", "c", "2026-03-02", {}), ("accept", "c", "2026-03-03", {}),
+      ("sign_off", "r", "2026-03-05", {"decision": "disclose"}),
+      ("reply", "h", "2026-03-10", {"outcome": "disclosed"}), ("reply_delivered", "c", "2026-03-12", {}),
+      ("record_remedy", "s", "2026-04-20", {"kind": "review", "result": "upheld"})]),
+    ("补正后部分公开，直接起诉（尚未审结）", "yuci-zjj", person("孙三", 3), "post", "2026-04-01",
+     "某小区改造项目相关材料",
+     [("request_correction", "c", "2026-04-03", {"items": "请明确项目名称和年度", "delivered": "2026-04-07"}),
+      ("correction_received", "c", "2026-04-14", {}), ("accept", "c", "2026-04-15", {}),
+      ("sign_off", "r", "2026-04-20", {"decision": "partial", "ground": "process_info"}),
+      ("reply", "h", "2026-04-28", {"outcome": "partial"}), ("reply_delivered", "c", "2026-04-30", {}),
+      ("record_remedy", "s", "2026-06-01", {"kind": "litigation_direct", "result": "pending"})]),
+    ("逾期不补正，视为放弃", "yuci-jy", person("李四", 4), "online", "2026-05-06", "有关情况",
+     [("request_correction", "c", "2026-05-08", {"items": "请说明所需信息的名称", "delivered": "2026-05-11"}),
+      ("correction_lapsed", "c", "2026-06-15", {})]),
+    ("补正后仍不明确", "yuci-dy", person("周五", 5), "letter", "2026-05-11", "镇里的文件",
+     [("request_correction", "c", "2026-05-12", {"items": "请说明文件名称或文号"}),
+      ("correction_received", "c", "2026-05-20", {}),
+      ("reply", "h", "2026-05-25", {"outcome": "unavailable.still_unclear"})]),
+    ("信访举报投诉类申请", "yuci-bgs", person("吴六", 6), "online", "2026-06-01", "要求查处某单位违法行为",
+     [("reply", "h", "2026-06-05", {"outcome": "not_processed.petition"})]),
+    ("要求提供公开出版物", "yuci-jl", org("research", "某大学社会学系"), "online", "2026-06-02",
+     "《榆次年鉴》全本", [("reply", "h", "2026-06-04", {"outcome": "not_processed.publication"})]),
+    ("重复申请", "yuci-zrzy", person("钱二", 2), "online", "2026-06-03", "某村集体土地征收批复文件",
+     [("reply", "h", "2026-06-08", {"outcome": "not_processed.duplicate"})]),
+    ("无正当理由大量反复申请", "yuci-zjj", person("郑七", 7), "online", "2026-06-08", "全区所有建设项目档案",
+     [("accept", "c", "2026-06-09", {}), ("reply", "h", "2026-06-15", {"outcome": "not_processed.excessive"})]),
+    ("大量申请有合理理由：确定合理答复期限（第三十五条）", "yuci-zjj", org("legal_services", "某律师事务所"),
+     "online", "2026-06-08", "近五年全部招投标文件",
+     [("accept", "c", "2026-06-09", {}),
+      ("set_longer_deadline", "h", "2026-06-10", {"due": "2026-08-31", "reasons": "申请涉及五年文件，需分批整理"}),
+      ("sign_off", "r", "2026-08-20", {"decision": "disclose"}),
+      ("reply", "h", "2026-08-28", {"outcome": "disclosed"})]),
+    ("要求确认或重新出具已获取信息", "yuci-bg", person("王八", 8), "in_person", "2026-06-10",
+     "请加盖公章确认此前获取的文件", [("reply", "h", "2026-06-12", {"outcome": "not_processed.confirm_or_reissue"})]),
+    ("不属于本机关负责公开，告知负责机关", "yuci-xw", person("冯九", 9), "online", "2026-06-15",
+     "某地块规划许可", [("reply", "h", "2026-06-17", {"outcome": "unavailable.not_this_agency",
+                                                   "right_agency": "榆次区自然资源局"})]),
+    ("本机关不掌握", "yuci-jy", org("public_interest", "某教育公益基金会"), "online", "2026-06-16",
+     "某民办学校审计报告", [("accept", "c", "2026-06-17", {}),
+                            ("reply", "h", "2026-06-25", {"outcome": "unavailable.not_held"})]),
+    ("行政查询事项（不动产登记）", "yuci-zrzy", person("陈十", 10), "in_person", "2026-06-17",
+     "某房屋不动产登记信息", [("reply", "h", "2026-06-22", {"outcome": "withheld.admin_query"})]),
+    ("需另行制作", "yuci-jy", org("research", "某教育研究院"), "online", "2026-06-18",
+     "按学校统计的近十年升学率分析", [("reply", "h", "2026-06-26", {"outcome": "unavailable.needs_creation"})]),
+    ("征求第三方意见：异议，不予公开", "yuci-zrzy", org("commercial", "某房地产开发公司"), "online",
+     "2026-07-01", "某竞争对手的土地出让合同",
+     [("accept", "c", "2026-07-02", {}),
+      ("consult", "c", "2026-07-03", {"kind": "third_party", "party": "某建筑公司", "delivered": "2026-07-06"}),
+      ("consultation_answered", "c", "2026-07-15", {"answer": "objection"}),
+      ("sign_off", "r", "2026-07-16", {"decision": "withhold", "ground": "third_party_rights"}),
+      ("reply", "h", "2026-07-20", {"outcome": "withheld.third_party_rights"}),
+      ("reply_delivered", "c", "2026-07-22", {})]),
+    ("征求第三方意见：逾期未答复，予以公开", "yuci-zjj", person("褚十一", 11), "online", "2026-07-01",
+     "某物业公司服务合同",
+     [("accept", "c", "2026-07-02", {}),
+      ("consult", "c", "2026-07-03", {"kind": "third_party", "party": "某物业公司"}),
+      ("consultation_answered", "c", "2026-07-27", {"answer": "none"}),
+      ("sign_off", "r", "2026-07-28", {"decision": "disclose"}),
+      ("reply", "h", "2026-07-30", {"outcome": "disclosed"})]),
+    ("第三方异议，因公共利益决定公开", "yuci-zrzy", org("public_interest", "某环保组织"), "online",
+     "2026-07-06", "某企业排污许可及监测数据",
+     [("accept", "c", "2026-07-07", {}),
+      ("consult", "c", "2026-07-08", {"kind": "third_party", "party": "某化工企业"}),
+      ("consultation_answered", "c", "2026-07-14", {"answer": "objection"}),
+      ("public_interest_override", "h", "2026-07-16", {"reasons": "涉及周边居民健康，不公开将对公共利益造成重大影响"}),
+      ("sign_off", "r", "2026-07-17", {"decision": "disclose"}),
+      ("reply", "h", "2026-07-20", {"outcome": "disclosed"})]),
+    ("征求其他机关意见（同意）", "yuci-bgs", org("other_org", "某行业协会"), "online", "2026-07-13",
+     "区政府与发改局联合发文",
+     [("accept", "c", "2026-07-14", {}),
+      ("consult", "c", "2026-07-15", {"kind": "other_agency", "party": "榆次区发展和改革局"}),
+      ("consultation_answered", "c", "2026-07-22", {"answer": "consent"}),
+      ("sign_off", "r", "2026-07-23", {"decision": "disclose"}),
+      ("reply", "h", "2026-07-27", {"outcome": "disclosed"})]),
+    (f"收取信息处理费（按量，{FEE.amount_yuan}元）后公开", "yuci-zrzy", org("commercial", "某测绘公司"),
+     "post", "2026-08-03", "全区地籍调查成果纸质复印件",
+     [("accept", "c", "2026-08-04", {}),
+      ("fee_notice", "c", "2026-08-05", {"method": "per_volume", "amount": FEE.amount_yuan, "delivered": "2026-08-06"}),
+      ("fee_paid", "c", "2026-08-12", {}), ("sign_off", "r", "2026-08-13", {"decision": "disclose"}),
+      ("reply", "h", "2026-08-18", {"outcome": "disclosed"})]),
+    ("逾期未缴费，视为放弃", "yuci-zrzy", org("commercial", "某咨询公司"), "post", "2026-08-03",
+     "全区土地出让台账复印件",
+     [("accept", "c", "2026-08-04", {}),
+      ("fee_notice", "c", "2026-08-05", {"method": "per_volume", "amount": FEE.amount_yuan, "delivered": "2026-08-06"}),
+      ("fee_lapsed", "c", "2026-09-07", {})]),
+    ("经负责人批准延期答复", "yuci-zjj", person("卫十二", 12), "online", "2026-09-01", "某保障房分配名单",
+     [("accept", "c", "2026-09-02", {}),
+      ("extend", "h", "2026-09-25", {"days": 20, "reasons": "涉及信息量大，需要调档核实"}),
+      ("sign_off", "r", "2026-10-20", {"decision": "disclose"}),
+      ("reply", "h", "2026-10-22", {"outcome": "disclosed"})]),
+    ("申请人撤回申请", "yuci-jl", person("蒋十三", 13), "online", "2026-09-07", "社区活动经费",
+     [("accept", "c", "2026-09-08", {}), ("withdraw", "c", "2026-09-10", {})]),
+    ("办理中：答复期限将至", "yuci-zrzy", person("沈十四", 14), "online", "2026-11-02", "某道路拓宽征收范围",
+     [("acknowledge", "c", "2026-11-02", {}), ("accept", "c", "2026-11-03", {})]),
+    ("办理中：刚登记", "yuci-bg", person("韩十五", 15), "in_person", "2026-11-20", "辖区老旧小区改造计划", []),
+]
+
+# A legacy register (2008 rules) migrated through the bulk intake flow.
+LEGACY = [
+    {"agency": "yuci-zrzy", "received": "2015-09-28", "channel": "post", "handler": "yuci-zrzy-c",
+     "subject": "2014年度土地出让收支情况", "applicant": person("杨十六", 16), "request_id": "legacy-2015-001",
+     "events": [{"move": "accept", "on": "2015-09-29", "actor": "yuci-zrzy-c"},
+                {"move": "consult", "on": "2015-10-12", "actor": "yuci-zrzy-c",
+                 "data": {"kind": "third_party", "party": "某开发公司"}},
+                {"move": "consultation_answered", "on": "2015-10-20", "actor": "yuci-zrzy-c",
+                 "data": {"answer": "consent"}},
+                {"move": "sign_off", "on": "2015-10-21", "actor": "yuci-zrzy-r", "data": {"decision": "disclose"}},
+                {"move": "reply", "on": "2015-10-30", "actor": "yuci-zrzy-h", "data": {"outcome": "disclosed"}}]},
+    {"agency": "yuci-bgs", "received": "2018-12-27", "channel": "online", "handler": "yuci-bgs-c",
+     "subject": "2018年区长办公会议纪要", "applicant": org("other_org", "某商会"), "request_id": "legacy-2018-001",
+     "events": [{"move": "accept", "on": "2018-12-28", "actor": "yuci-bgs-c"},
+                {"move": "sign_off", "on": "2019-01-08", "actor": "yuci-bgs-r",
+                 "data": {"decision": "withhold", "ground": "process_info"}},
+                {"move": "reply", "on": "2019-01-15", "actor": "yuci-bgs-h",
+                 "data": {"outcome": "withheld.process_info"}}]},
+]
+
+
+def set_up_district() -> None:
+    with db.session_scope() as s:
+        if s.scalar(select(AgencyRow.id).where(AgencyRow.code == GOVERNMENT[0])) is not None:
+            return  # set up by an earlier run
+        code, name, kind, _ = GOVERNMENT
+        directory.add_agency(s, code, name, kind)
+        directory.add_staff(s, "yuci-s", "区政务公开办督办员", "supervisor", code)
+        for b_code, b_name, b_kind in BODIES:
+            directory.add_agency(s, b_code, b_name, b_kind, parent=code)
+            for letter, role in ROLES.items():
+                directory.add_staff(s, f"{b_code}-{letter}", f"{b_name[:6]}{role}", role, b_code)
+
+
+def actor(agency: str, who: str) -> str:
+    return "yuci-s" if who == "s" else f"{agency}-{who}"
+
+
+def run() -> list[dict[str, Any]]:
+    from flows.bulk import bulk_intake_flow
+    from flows.steps import STAGES, confidentiality_flow, intake_flow, reply_flow, review_flow
+
+    stage_of = {m: stage for stage, (_label, moves) in STAGES.items() for m in moves}
+    flows = {"review": review_flow, "confidentiality": confidentiality_flow, "reply": reply_flow}
+    results = []
+    for n, (title, agency, applicant, channel, received, subject, moves) in enumerate(SCENARIOS, 1):
+        reg = intake_flow(agency=agency, applicant=applicant, channel=channel, received=received,
+                          subject=subject, actor=actor(agency, "c"), request_id=f"demo-{n}-0")
+        state = reg
+        for k, (move, who, on, data) in enumerate(moves, 1):
+            state = flows[stage_of[move]](case_no=reg["case_no"], decision=move, actor=actor(agency, who),
+                                          on=on, data=data, request_id=f"demo-{n}-{k}")
+        results.append({"scenario": title, **state, "steps": len(moves) + 1})
+        print(f"  {reg['case_no']}：{title}（{len(moves) + 1} 个流程）", flush=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as f:
+        f.write("\n".join(json.dumps(x, ensure_ascii=False) for x in LEGACY) + "\n")
+    report = bulk_intake_flow(path=f.name)
+    os.unlink(f.name)
+    for case_no in report["case_numbers"]:
+        results.append({"scenario": "历史台账批量导入（2008年条例）", "case_no": case_no})
+    return results
+
+
+def main() -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from foi_workflow.services import cases
+
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "out")
+    out.mkdir(parents=True, exist_ok=True)
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(f"数据库：{db.database_url()}（版本 {db.upgrade()}）")
+    set_up_district()
+    console.print("示例：榆次区人民政府及其下属部门、镇、街道；各申请经 Prefect 流程（登记、审查、征求意见与保密审查、答复）办理\n")
+    from flows.runtime import lean_run
+
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # our own summary below
+    with lean_run(out / ".prefect"):
+        results = run()
+
+    table = Table(title="办理结果（年度报告表三栏目）", show_lines=False)
+    table.add_column("案件编号", no_wrap=True)
+    table.add_column("状态", no_wrap=True)
+    table.add_column("栏目", overflow="fold")
+    table.add_column("答复期限", no_wrap=True)
+    rows = []
+    with db.session_scope() as s:
+        for r in results:
+            row, events, _case = cases.load(s, r["case_no"])
+            due = (row.reply_due.isoformat() if row.reply_due else "—") + ("（预估）" if row.provisional else "")
+            table.add_row(row.case_no, STATE_LABELS[State(row.state)],
+                          REPORT_ROW_LABELS[row.report_row] if row.report_row else "", due)
+            rows.append({"case_no": row.case_no, "scenario": r["scenario"], "state": row.state,
+                         "outcome": row.outcome,
+                         "outcome_label": OUTCOMES[row.outcome].label if row.outcome else None,
+                         "report_row": row.report_row,
+                         "applicant_kind": KINDS[row.applicant_kind], "events": len(events),
+                         "reply_due": row.reply_due.isoformat() if row.reply_due else None})
+    console.print(table)
+    (out / "demo-cases.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    console.print(f"\n已写出 {len(rows)} 件案件的办理结果：{out / 'demo-cases.json'}\n")
+    clock_demo(out, console)
+
+
+if __name__ == "__main__":
+    main()

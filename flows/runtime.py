@@ -1,0 +1,43 @@
+"""Lean Prefect settings for one process (demo, tests): see shared/engineering/prefect-facts.md.
+
+Call lean_run(home) BEFORE prefect is imported: the ephemeral server subprocess inherits the
+environment. Heartbeats can only be switched off in Python (None does not parse from the
+environment), hence the temporary_settings inside.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+# Server services a short-lived process does not need (prefect 3.9 names).
+UNNEEDED_SERVICES = ("SCHEDULER", "LATE_RUNS", "FOREMAN", "DB_VACUUM", "CANCELLATION_CLEANUP",
+                     "PAUSE_EXPIRATIONS", "REPOSSESSOR", "CLEANUP_RECONCILER", "TRIGGERS",
+                     "EVENT_LOGGER", "EVENT_PERSISTER", "TASK_RUN_RECORDER")
+
+
+def lean_environment(home: Path) -> dict[str, str]:
+    env = {f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false" for name in UNNEEDED_SERVICES}
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    env["PREFECT_HOME"] = str(home)
+    return env
+
+
+@contextmanager
+def heartbeats_off(home: Path) -> Iterator[None]:
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, PREFECT_HOME, temporary_settings
+
+    # PREFECT_HOME again as a setting: covers prefect having been imported before us.
+    with temporary_settings(updates={PREFECT_HOME: str(home), PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
+@contextmanager
+def lean_run(home: Path) -> Iterator[None]:
+    """This process runs its flows on a lean ephemeral backend kept under `home`."""
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ.update(lean_environment(home))
+    with heartbeats_off(home):
+        yield
