@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from . import agency_cmd, calendar_cmd, case_cmd, clock_cmd, db_cmd, demo_cmd, staff_cmd
+from . import (agency_cmd, calendar_cmd, case_cmd, clock_cmd, db_cmd, demo_cmd, notice_cmd,
+               staff_cmd, stats_cmd)
 
 app = typer.Typer(
     name="foi",
@@ -21,6 +22,9 @@ app.add_typer(agency_cmd.app, name="agency", help="机关：登记机关及其�
 app.add_typer(staff_cmd.app, name="staff", help="工作人员：登记工作人员及其角色、列出工作人员。")
 app.add_typer(case_cmd.app, name="case",
               help="案件：登记申请、办理事项、查看案件及各项期限、列出将到期的案件。")
+app.add_typer(notice_cmd.app, name="notice", help="告知书：列出、查看、重新生成已出具的文书。")
+app.add_typer(stats_cmd.app, name="stats", help="统计：年度报告、登记簿、数据核对。")
+# `foi board` (alerts) and `foi serve` (scheduled deployments) are registered here when built.
 app.command("demo", help="演示：在 SQLite 上运行主流程（当前为期限计算）。")(demo_cmd.demo)
 
 if __name__ == "__main__":  # pragma: no cover

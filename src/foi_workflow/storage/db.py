@@ -70,7 +70,7 @@ def alembic_config(url: str | None = None):
 
 
 def upgrade(url: str | None = None) -> str:
-    """Bring the schema to the newest migration; returns the revision now in force."""
+    """Bring the schema to the newest migrations; returns the revision(s) now in force."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
 
@@ -78,9 +78,9 @@ def upgrade(url: str | None = None) -> str:
     if url.startswith("sqlite:///"):
         parent = Path(url[len("sqlite:///"):]).parent
         parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "head")
+    command.upgrade(alembic_config(url), "heads")
     with get_engine(url).connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() or ""
+        return ",".join(sorted(MigrationContext.configure(conn).get_current_heads()))
 
 
 def has_table(name: str, url: str | None = None) -> bool:

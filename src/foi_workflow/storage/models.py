@@ -129,3 +129,8 @@ class CaseEventRow(Base):
     basis: Mapped[str] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+# The other table modules declare on Base.metadata; importing them here makes `models` the one
+# place that holds the whole schema (Alembic and the tests compare against it).
+from . import alert_tables, notice_tables, statistics_tables  # noqa: E402,F401

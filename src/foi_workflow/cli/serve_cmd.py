@@ -1,0 +1,3 @@
+"""`foi serve`: one long-running process serving the project's scheduled deployments."""
+
+from __future__ import annotations

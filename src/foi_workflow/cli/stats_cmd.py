@@ -1,0 +1,7 @@
+"""`foi stats`: annual statistics, registers, checks and the annual report."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)
