@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import settings
+
+from .prefect_harness import lean_prefect_backend, prefect_home
 
 settings.register_profile("ci", deadline=None, print_blob=True)
 settings.load_profile("ci")
 
 TEST_DATA = Path(__file__).parent / "data"
+# (flow name, seconds) of every flow run timed by the tests; summarised when the backend stops.
+RUN_TIMES: list[tuple[str, float]] = []
 
 
 def _reset_postgres(url: str) -> None:
@@ -60,3 +65,35 @@ def calendar():
     from foi_workflow.calendar_data import build_calendar
 
     return build_calendar()
+
+
+# ----- Prefect: one lean backend per test session ---------------------------------------------
+
+@pytest.fixture(scope="session")
+def prefect_dir(tmp_path_factory: pytest.TempPathFactory):
+    return tmp_path_factory.mktemp("prefect-home")
+
+
+@pytest.fixture(scope="session")
+def steps(prefect_dir) -> ModuleType:
+    """flows.steps, imported with PREFECT_HOME in the temp dir (no Prefect backend started)."""
+    with prefect_home(prefect_dir):
+        import flows.steps as module
+    return module
+
+
+@pytest.fixture(scope="session")
+def prefect_backend(steps: ModuleType, prefect_dir):
+    """The one Prefect backend of this test session, shared by every test file that runs flows."""
+    with lean_prefect_backend(prefect_dir) as timings:
+        yield timings
+    runs = sorted(t for _n, t in RUN_TIMES)
+    if runs:  # shown with -s
+        by_flow: dict[str, list[float]] = {}
+        for name, t in RUN_TIMES:
+            by_flow.setdefault(name.split(":")[0], []).append(t)
+        per_flow = ", ".join(f"{n} {sorted(ts)[len(ts) // 2] * 1000:.0f}" for n, ts in by_flow.items())
+        print(f"\n[prefect] import {timings['import']:.2f}s, harness start "
+              f"{timings['harness_start']:.2f}s; {len(runs)} flow runs, median "
+              f"{runs[len(runs) // 2] * 1000:.0f} ms, max {runs[-1] * 1000:.0f} ms "
+              f"({max(RUN_TIMES, key=lambda r: r[1])[0]}); median ms by flow: {per_flow}")

@@ -19,43 +19,12 @@ from foi_workflow.domain.errors import InputError
 from foi_workflow.services import cases, directory
 from foi_workflow.storage import db
 
-from .prefect_harness import lean_prefect_backend, prefect_home
+from .conftest import RUN_TIMES
 
 TODAY = "2026-06-30"
 AGENCY = "XQ-GOV"
 CLERK, HEAD, REVIEWER = "xq-clerk", "xq-head", "xq-reviewer"
 PERSON = {"kind": "natural_person", "name": "张三", "id_type": "passport", "id_number": "E12345678"}
-RUN_TIMES: list[tuple[str, float]] = []
-
-
-@pytest.fixture(scope="session")
-def prefect_dir(tmp_path_factory: pytest.TempPathFactory):
-    return tmp_path_factory.mktemp("prefect-home")
-
-
-@pytest.fixture(scope="session")
-def steps(prefect_dir) -> ModuleType:
-    """flows.steps, imported with PREFECT_HOME in the temp dir (no Prefect backend started)."""
-    with prefect_home(prefect_dir):
-        import flows.steps as module
-    return module
-
-
-@pytest.fixture(scope="session")
-def prefect_backend(steps: ModuleType, prefect_dir):
-    """The one Prefect backend of this session; only tests in this file ask for it."""
-    with lean_prefect_backend(prefect_dir) as timings:
-        yield timings
-    runs = sorted(t for _n, t in RUN_TIMES)
-    if runs:  # shown with -s
-        by_flow: dict[str, list[float]] = {}
-        for name, t in RUN_TIMES:
-            by_flow.setdefault(name.split(":")[0], []).append(t)
-        per_flow = ", ".join(f"{n} {sorted(ts)[len(ts) // 2] * 1000:.0f}" for n, ts in by_flow.items())
-        print(f"\n[prefect] import {timings['import']:.2f}s, harness start "
-              f"{timings['harness_start']:.2f}s; {len(runs)} flow runs, median "
-              f"{runs[len(runs) // 2] * 1000:.0f} ms, max {runs[-1] * 1000:.0f} ms "
-              f"({max(RUN_TIMES, key=lambda r: r[1])[0]}); median ms by flow: {per_flow}")
 
 
 @pytest.fixture
