@@ -12,14 +12,16 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from foi_workflow.domain.applicants import mask
-from foi_workflow.domain.case import _MOVES, RuleViolation
-from foi_workflow.domain.errors import InputError
+from foi_workflow.domain.case import _MOVES, SYSTEM_MOVES, RuleViolation
+from foi_workflow.domain.errors import FoiError, InputError
 from foi_workflow.services import cases, directory
 from foi_workflow.storage import db
 
 from .conftest import RUN_TIMES
+from .test_case_store import office  # noqa: F401  (fixture)
 
 TODAY = "2026-06-30"
 AGENCY = "XQ-GOV"
@@ -93,7 +95,7 @@ def assert_followable(state, case_no: str, prefix: str) -> None:
 def test_stages_split_every_move_after_registration_exactly_once(steps):
     all_moves = [m for _label, moves in steps.STAGES.values() for m in moves]
     assert len(all_moves) == len(set(all_moves))
-    assert set(all_moves) == set(_MOVES) - {"register"}
+    assert set(all_moves) == set(_MOVES) - {"register"} - SYSTEM_MOVES
 
 
 def test_agency_code_is_the_case_number_prefix(steps):
@@ -225,3 +227,47 @@ def test_domain_refusals_fail_the_run_with_the_chinese_message(prefect_backend, 
 
     row, kinds, _case = final(case_no)
     assert (row.state, kinds) == ("received", ["register"])  # nothing was recorded
+
+
+# ----- random command sequences through the flows ----------------------------------------------
+
+@pytest.fixture
+def store_office(office, monkeypatch) -> str:
+    """test_case_store's office (its staff and agencies), with 'today' fixed for the flows."""
+    from . import test_case_store as store
+
+    monkeypatch.setenv("FOI_TODAY", store.TODAY.isoformat())
+    return office
+
+
+def _flow_sequences():
+    from . import test_case_store as store
+
+    return store.store_sequences()
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sequence=_flow_sequences())
+def test_random_moves_through_the_flows_leave_a_replayable_history_and_no_half_steps(
+        prefect_backend, steps, store_office, sequence):
+    """Each move as a real flow run: a refused move fails the run and writes nothing; an
+    accepted one adds exactly one event; the stored columns always equal a replay."""
+    from . import test_case_store as store
+
+    received, channel, moves = sequence
+    try:
+        reg = store.register(store_office, received=received, channel=channel)
+    except FoiError:
+        return
+    for i, (kind, actor, on, data) in enumerate(moves[:8]):
+        before = store.snapshot(store_office, reg.case_no)
+        state = run(steps.case_step_flow, case_no=reg.case_no, move=kind, actor=actor,
+                    on=on.isoformat(), data=data, request_id=f"{reg.case_no}/flow/{i}")
+        after = store.snapshot(store_office, reg.case_no)
+        if state.is_completed():
+            assert after[1][:-1] == before[1] and after[1][-1]["kind"] == kind
+            assert state.result()["seq"] == after[1][-1]["seq"]
+        else:
+            assert state.is_failed() and state.message
+            assert after == before
+        store.assert_matches_replay(store_office, reg.case_no)
