@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import localtime
@@ -24,6 +24,7 @@ from ..domain.errors import FoiError, InputError
 from ..domain.parsing import parse_date
 from ..domain.settings import AgencySettings
 from ..storage import db
+from ..storage.bulkwrite import insert_rows
 from ..storage.models import AgencyRow, ApplicantRow, CaseEventRow, CaseRow, StaffRow
 from ..storage.numbering import reserve_ids, take_numbers
 from .cases import MAX_SUBJECT, derived_columns, session_calendar
@@ -229,18 +230,18 @@ def _write(session: Session, checked: list[_Checked], report: BulkReport) -> Non
     for start in range(0, len(checked), BATCH):
         batch = checked[start:start + BATCH]
         app_ids = reserve_ids(session, ApplicantRow.__table__, len(batch))
-        session.connection().execute(insert(ApplicantRow.__table__), [
+        insert_rows(session, ApplicantRow.__table__, [
             {"id": app_id, "kind": c.applicant.kind, "name": c.applicant.name,
              "id_type": c.applicant.id_type, "id_number": c.applicant.id_number,
              "contact": c.applicant.contact} for c, app_id in zip(batch, app_ids)])
         case_ids = reserve_ids(session, CaseRow.__table__, len(batch))
-        session.connection().execute(insert(CaseRow.__table__), [
+        insert_rows(session, CaseRow.__table__, [
             {"id": case_id, "case_no": case_no[c.line], "agency_id": c.agency_id,
              "applicant_id": app_id, "applicant_kind": c.applicant.kind, "handler": c.handler,
              "channel": c.channel, "subject": c.subject, "received": c.received,
              "rules": c.rules, "version": 1, **c.derived}
             for c, app_id, case_id in zip(batch, app_ids, case_ids)])
-        session.connection().execute(insert(CaseEventRow.__table__), [
+        insert_rows(session, CaseEventRow.__table__, [
             {"case_id": case_id, "seq": seq, "kind": ev.kind, "on": ev.on, "actor": ev.actor,
              "data": dict(ev.data), "basis": ev.basis, "request_id": rid, "recorded_at": now}
             for c, case_id in zip(batch, case_ids)
