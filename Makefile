@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip 2>&1 | $(QUIET_PIP)
 	$(BIN)/python -m pip install -q -e '.[dev]' 2>&1 | $(QUIET_PIP)
 	$(BIN)/python -c 'import foi_workflow, prefect, sqlalchemy, holidays, chinese_calendar, hypothesis'
+	$(BIN)/python -m foi_workflow.documents.fonts >/dev/null  # static CJK font instances for PDFs
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -59,6 +59,7 @@ from foi_workflow.services import cases, directory
 from foi_workflow.storage import db
 from foi_workflow.storage.models import (AgencyRow, ApplicantRow, CaseEventRow, CaseRow, NumberSeriesRow,
                                          StaffRow)
+from foi_workflow.storage.notice_tables import NoticeRow
 
 TARGET_SQLITE_MS = 5.0
 TARGET_BULK_PER_S = 5000
@@ -100,6 +101,7 @@ class Office:
             agency_id = s.scalar(select(AgencyRow.id).where(AgencyRow.code == self.code))
             case_ids = select(CaseRow.id).where(CaseRow.agency_id == agency_id)
             applicant_ids = list(s.scalars(select(CaseRow.applicant_id).where(CaseRow.agency_id == agency_id)))
+            s.execute(delete(NoticeRow).where(NoticeRow.agency_id == agency_id))
             s.execute(delete(CaseEventRow).where(CaseEventRow.case_id.in_(case_ids)))
             s.execute(delete(CaseRow).where(CaseRow.agency_id == agency_id))
             s.execute(delete(ApplicantRow).where(ApplicantRow.id.in_(applicant_ids)))

@@ -240,6 +240,7 @@ def main() -> None:
     from flows.runtime import lean_run
 
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # our own summary below
+    os.environ["FOI_NOTICES_DIR"] = str(out / "notices")  # each step flow writes its notices here
     with lean_run(out / ".prefect"):
         results = run()
 
@@ -264,6 +265,8 @@ def main() -> None:
     console.print(table)
     (out / "demo-cases.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", "utf-8")
     console.print(f"\n已写出 {len(rows)} 件案件的办理结果：{out / 'demo-cases.json'}\n")
+    issued = sorted((out / "notices").glob("*.pdf"))
+    console.print(f"已出具文书 {len(issued)} 件（每件 PDF、DOCX、HTML 各一份）：{out / 'notices'}\n")
     clock_demo(out, console)
 
 

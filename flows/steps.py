@@ -32,6 +32,7 @@ from foi_workflow.domain.applicants import Applicant, mask
 from foi_workflow.domain.case import MOVE_LABELS
 from foi_workflow.domain.errors import InputError
 from foi_workflow.domain.parsing import parse_date
+from foi_workflow.notices import register as notice_register
 from foi_workflow.services import cases
 
 # The moves of domain.case._MOVES, by the stage (named flow) that carries them.
@@ -118,6 +119,15 @@ def _stage_check(stage: str | None, move: str) -> None:
                      f"“{MOVE_LABELS.get(move, move)}”（{move}）不属于{label}环节{where}")
 
 
+def _notice_files(case_no: str, seq: int) -> list[dict[str, Any]]:
+    """Render the files of the notice(s) this step issued, inside this flow run (PDF, DOCX, HTML
+    under notices.register.notices_dir()); returns their document numbers, paths and hashes."""
+    rendered = notice_register.render_step(case_no, seq, notice_register.notices_dir())
+    for r in rendered:
+        _logger().info("出具 %s（%s）：%s", r.doc_no, r.kind, "、".join(str(p) for p in r.files.values()))
+    return [r.to_dict() for r in rendered]
+
+
 def _run_step(stage: str | None, case_no: str, move: str, actor: str, on: str,
               data: Optional[dict[str, Any]], request_id: Optional[str]) -> dict[str, Any]:
     """The one body every step flow shares: check the stage, tag the run, make the move.
@@ -137,7 +147,7 @@ def _run_step(stage: str | None, case_no: str, move: str, actor: str, on: str,
     labelled.result()
     _logger().info("%s %s（%s）→ %s%s", case_no, MOVE_LABELS.get(move, move), move,
                    result.state, f"，结果 {result.outcome}" if result.outcome else "")
-    return result.to_dict()
+    return {**result.to_dict(), "notices": _notice_files(case_no, result.seq)}
 
 
 @flow(name="intake", flow_run_name="intake-{agency}-{received}")
@@ -168,7 +178,7 @@ def intake_flow(agency: str, applicant: dict[str, Any], channel: str, received: 
                                 actor=actor, request_id=request_id)
     _label_run(case_tag_list(result.case_no, agency), name=f"intake-{result.case_no}")
     _logger().info("登记 %s（%s 收到，答复期限 %s）", result.case_no, received, result.reply_due)
-    return result.to_dict()
+    return {**result.to_dict(), "notices": _notice_files(result.case_no, result.seq)}
 
 
 @flow(name="case-step", flow_run_name="step-{case_no}-{move}")

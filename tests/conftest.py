@@ -36,6 +36,8 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated, empty database for this test session."""
     from foi_workflow.storage import db
 
+    # the step flows write the files of the notices they issue here (never into the work tree)
+    os.environ.setdefault("FOI_NOTICES_DIR", str(tmp_path_factory.mktemp("notices")))
     url = os.environ.get("FOI_TEST_DATABASE_URL")
     if url:
         _reset_postgres(url)

@@ -47,6 +47,7 @@ AGENCY_SETTING_LABELS = {
     "correction_period_working_days": "补正期限（工作日）",
     "weekend_online_receipt_next_working_day": "非工作日网上提交视为下一工作日收到",
     "exclude_fee_time": "收费通知至缴费期间不计入答复期限",
+    "alert_working_days": "答复期限到期提醒提前量（工作日）",
 }
 
 CASE_FIELD_LABELS = {

@@ -25,11 +25,40 @@ def load(
     from ..calendar_data.service import load_year
 
     result = load_year(file, by or getpass.getuser())
+    recomputed = None
+    if result.status != "unchanged":  # open cases' dates follow the new calendar (with an event)
+        from ..services.recompute import recompute_open_cases
+
+        recomputed = recompute_open_cases().to_dict()
     if as_json:
-        print_json(result.__dict__)
+        print_json({**result.__dict__, "recomputed": recomputed})
         return
     typer.echo(f"{result.year} 年：{STATUS_LABELS[result.status]}")
     typer.echo(f"日历版本：{result.version_before} → {result.version_after}")
+    if recomputed is not None:
+        _echo_recomputed(recomputed)
+
+
+def _echo_recomputed(report: dict) -> None:
+    typer.echo(f"重新计算在办案件期限：检查 {report['checked']} 件，期限变化 {len(report['moved'])} 件"
+               + (f"（{report['failed']} 件未成功）" if report["failed"] else ""))
+    for m in report["moved"]:
+        changes = "；".join(f"{k} {v['from']} → {v['to']}" for k, v in m["changed"].items())
+        typer.echo(f"  {m['case_no']}：{changes}" + (f"（未成功：{m['error']}）" if not m["ok"] else ""))
+
+
+@app.command("recompute", help="按现行工作日历重新计算全部在办案件的期限；期限变化的案件记入办理记录。")
+@user_errors
+def recompute(as_json: bool = typer.Option(False, "--json")) -> None:
+    from ..services.recompute import recompute_open_cases
+    from .agency_cmd import require_db
+
+    require_db()
+    report = recompute_open_cases().to_dict()
+    if as_json:
+        print_json(report)
+    else:
+        _echo_recomputed(report)
 
 
 @app.command("show", help="列出各年度的状态（官方/预估）与依据；给出 YEAR 时列出该年的放假日与调休上班日。")

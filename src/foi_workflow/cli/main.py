@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from . import (agency_cmd, calendar_cmd, case_cmd, clock_cmd, db_cmd, demo_cmd, notice_cmd,
-               staff_cmd, stats_cmd)
+from . import (agency_cmd, board_cmd, calendar_cmd, case_cmd, clock_cmd, db_cmd, demo_cmd,
+               notice_cmd, serve_cmd, staff_cmd, stats_cmd)
 
 app = typer.Typer(
     name="foi",
@@ -24,7 +24,12 @@ app.add_typer(case_cmd.app, name="case",
               help="案件：登记申请、办理事项、查看案件及各项期限、列出将到期的案件。")
 app.add_typer(notice_cmd.app, name="notice", help="告知书：列出、查看、重新生成已出具的文书。")
 app.add_typer(stats_cmd.app, name="stats", help="统计：年度报告、登记簿、数据核对。")
-# `foi board` (alerts) and `foi serve` (scheduled deployments) are registered here when built.
+app.command("board", help="督办看板：各机关未处理的期限提醒，按紧急程度排列（承办人、原因）。")(board_cmd.board)
+app.command("sweep", help="立即进行期限督办扫描：提醒、自动办结（逾期未补正/未缴费）、邮件摘要。")(
+    board_cmd.sweep)
+app.add_typer(board_cmd.notify_app, name="notify", help="督办摘要邮件：设置、列出收件人。")
+app.command("serve", help="常驻进程：向 Prefect 服务器（PREFECT_API_URL）登记并运行各定时部署（期限督办扫描等）。")(
+    serve_cmd.serve)
 app.command("demo", help="演示：在 SQLite 上运行主流程（当前为期限计算）。")(demo_cmd.demo)
 
 if __name__ == "__main__":  # pragma: no cover

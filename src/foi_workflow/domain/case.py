@@ -211,6 +211,8 @@ def _changes(c: Case, ev: Event) -> dict[str, Any]:
         return dict(reply_delivered=on)
     if k == "record_remedy":
         return dict(remedies=(*c.remedies, (d["kind"], d["result"])))
+    if k == "dates_recomputed":  # the dates follow from the calendar; the event is the record
+        return {}
     raise ValueError(f"unknown event kind {k!r}")
 
 
@@ -261,7 +263,10 @@ MOVE_LABELS = {
     "sign_off": "保密审查签发", "fee_notice": "发出收费通知", "fee_paid": "缴费",
     "fee_lapsed": "逾期未缴费", "extend": "延期答复", "set_longer_deadline": "确定合理答复期限",
     "reply": "答复", "reply_delivered": "答复送达", "withdraw": "撤回申请", "record_remedy": "登记复议诉讼",
+    "dates_recomputed": "按新工作日历重新计算期限",
 }
+# Moves made by the system (the sweep, the calendar recompute), never chosen by staff.
+SYSTEM_MOVES = frozenset({"dates_recomputed"})
 
 
 @dataclass(frozen=True)
@@ -559,6 +564,25 @@ def _withdraw(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings)
     return {"outcome": "other.withdrawn"}, "申请人在答复前撤回申请"
 
 
+def _dates_recomputed(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
+    """Record that a newly loaded calendar moved the case's dates (clock.md: provisional dates).
+
+    `previous` holds the dates as they stood before (given by the caller, who noticed the move);
+    the new dates are the case's schedule under the calendar in force.
+    """
+    if cmd.data.get("calendar_version") != cal.version:
+        raise _refuse("calendar_version", "重新计算期限须按现行工作日历进行",
+                      f"现行工作日历为 {cal.version}")
+    previous = cmd.data.get("previous")
+    if not isinstance(previous, Mapping) or not previous:
+        raise _refuse("previous", "须写明重新计算前的各项期限", "缺少原期限")
+    sched = case.schedule(cal, s)
+    dates = {k: d.date.isoformat() if d.date else None for k, d in sched.keyed().items()}
+    return {"calendar_version": cal.version, "previous": dict(previous),
+            "dates": {**dates, "provisional": sched.provisional}}, \
+        f"工作日历更新（{cal.version}）：按新公布的年度放假安排重新计算期限"
+
+
 def _record_remedy(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
     kind = _need(cmd.data, "kind", "种类：review、litigation_direct、litigation_after_review")
     result = _need(cmd.data, "result", "结果：upheld（维持）、corrected（纠正）、other（其他）、pending（尚未审结）")
@@ -582,7 +606,7 @@ _MOVES: dict[str, tuple[Any, tuple[Role, ...], tuple[State, ...]]] = {
     "request_correction": (_request_correction, STAFF, (R,)),
     "correction_delivered": (_correction_delivered, STAFF, (AC,)),
     "correction_received": (_correction_received, STAFF, (AC,)),
-    "correction_lapsed": (_correction_lapsed, STAFF, (AC,)),
+    "correction_lapsed": (_correction_lapsed, (*STAFF, Role.ADMIN), (AC,)),
     "consult": (_consult, STAFF, (IP,)),
     "consultation_delivered": (_consultation_delivered, STAFF, (IP,)),
     "consultation_answered": (_consultation_answered, STAFF, (IP,)),
@@ -590,11 +614,14 @@ _MOVES: dict[str, tuple[Any, tuple[Role, ...], tuple[State, ...]]] = {
     "sign_off": (_sign_off, REVIEWER, (IP,)),
     "fee_notice": (_fee_notice, STAFF, (IP,)),
     "fee_paid": (_fee_paid, STAFF, (IP,)),
-    "fee_lapsed": (_fee_lapsed, STAFF, (IP,)),
+    "fee_lapsed": (_fee_lapsed, (*STAFF, Role.ADMIN), (IP,)),
     "extend": (_extend, HEAD, (R, IP)),
     "set_longer_deadline": (_set_longer_deadline, HEAD, (IP,)),
     "reply": (_reply, HEAD, (R, IP)),
     "reply_delivered": (_reply_delivered, STAFF, (C,)),
     "withdraw": (_withdraw, STAFF, OPEN),
     "record_remedy": (_record_remedy, (*STAFF, Role.SUPERVISOR), (C,)),
+    # the system actor (a per-agency staff of role admin, services/sweep.py) closes lapsed windows
+    # and records dates moved by a newly loaded calendar
+    "dates_recomputed": (_dates_recomputed, (Role.ADMIN,), OPEN),
 }

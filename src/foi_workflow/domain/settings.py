@@ -16,8 +16,13 @@ class AgencySettings:
     weekend_online_receipt_next_working_day: bool = False
     # (practice) from sending the fee notice to payment is not counted in the reply period.
     exclude_fee_time: bool = True
+    # (practice) alerts: a reply due within this many working days is flagged "due soon".
+    alert_working_days: int = 3
 
     def __post_init__(self) -> None:
+        if not 1 <= self.alert_working_days <= 20:
+            raise InputError("alert_working_days", "到期提醒提前量须为1至20个工作日",
+                             f"设置值 {self.alert_working_days} 不在范围内")
         if not 1 <= self.correction_period_working_days <= 60:
             raise InputError("correction_period_working_days", "补正期限须为1至60个工作日",
                              f"设置值 {self.correction_period_working_days} 不在范围内")

@@ -8,7 +8,7 @@ A step sent again with the same request id is applied once and answered with the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from sqlalchemy import select, update
@@ -22,6 +22,7 @@ from ..domain.calendar import WorkingCalendar
 from ..domain.case import Case, Command, Event, State, replay, transition
 from ..domain.clock import Schedule
 from ..domain.errors import FoiError, InputError
+from ..notices import catalog as notice_catalog
 from ..storage import db
 from ..storage.calendar_repo import loaded_years
 from ..storage.models import AgencyRow, ApplicantRow, CaseEventRow, CaseRow
@@ -95,6 +96,17 @@ def derived_columns(case: Case, schedule: Schedule) -> dict[str, Any]:
         "calendar_version": schedule.calendar_version,
         "event_count": case.events,
     }
+
+
+def _issue_notices(session: Session, row: CaseRow, agency_row: AgencyRow, ev: Event, seq: int,
+                   case: Case, schedule: Schedule, calendar: WorkingCalendar, settings) -> None:
+    """Register the notice(s) this event issues (notices.catalog) in the step's own transaction."""
+    if not notice_catalog.kinds_for(ev.kind, ev.data):
+        return
+    from ..notices.register import issue_for_event
+
+    issue_for_event(session, case_row=row, agency_row=agency_row, event=replace(ev, seq=seq),
+                    case=case, schedule=schedule, calendar=calendar, settings=settings)
 
 
 def _check_actor_agency(session: Session, actor: directory.Actor, agency_id: int) -> None:
@@ -187,6 +199,7 @@ def register(*, agency: str, applicant: Applicant, channel: str, received: dt.da
                                  data=dict(ev.data), basis=ev.basis, request_id=request_id,
                                  recorded_at=localtime.now()))
         session.flush()
+        _issue_notices(session, row, agency_row, ev, 1, case, schedule, calendar, settings)
         return StepResult(row.case_no, 1, ev.kind, row.state, None, row.reply_due, row.provisional)
 
     return _once(url, request_id, work)
@@ -231,6 +244,7 @@ def step(case_no: str, kind: str, *, on: dt.date, actor: str, data: Mapping[str,
                                .execution_options(synchronize_session=False))
         if done.rowcount != 1:
             raise IntegrityError("version", None, Exception("stale case version"))
+        _issue_notices(session, row, agency_row, ev, seq, t.case, t.schedule, calendar, settings)
         return StepResult(case_no, seq, ev.kind, derived["state"], derived["outcome"],
                           derived["reply_due"], derived["provisional"])
 

@@ -1,0 +1,197 @@
+"""Benchmark: notices per second to PDF, DOCX and HTML, and what issuing adds to a case step.
+
+Run from the project root (`make bench-notices`):
+
+    .venv/bin/python -m bench.notices [--notices N] [--steps N] [--json]
+
+In a fresh SQLite file in a temporary directory:
+
+1. **Issuing inside the step**: N cases each go register → accept (issues nothing) → acknowledge
+   (issues the receipt) → sign_off (nothing) → reply (issues the reply). Reported: the median ms
+   of the steps that issue nothing and of the steps that issue a notice, and the difference (what
+   registering a notice — number, context, HTML render and hash, register row — adds to the
+   step's transaction). Target: steps that issue nothing ≤ 5 ms median on SQLite.
+2. **Rendering files**: the notices issued above (receipts and replies, a mix of outcomes) are
+   rendered from the register, as `foi notice render` and the flows do it
+   (`notices.register.render_bytes`: stored context → sandboxed template → HTML → document →
+   file), one format at a time. Reported: notices per second to HTML, PDF and DOCX.
+   **Baseline** in the same run, on the same texts: a bare fpdf2 document (the same two embedded
+   font files, the text as multi_cell paragraphs, no layout rules) and a bare python-docx
+   document (the text as paragraphs). Ratio = ours / baseline: the cost of the official layout
+   (line breaking with the line-start rules, justification, head, rule, signature, tables).
+
+Fonts are prepared before timing (their one-time instancing is not part of any figure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from typing import Any
+
+TODAY = dt.date(2026, 11, 29)
+RECEIVED = dt.date(2026, 3, 2)
+OUTCOMES = ("disclosed", "unavailable.not_held", "withheld.process_info", "partial",
+            "not_processed.petition", "unavailable.not_this_agency")
+TARGET_PLAIN_STEP_MS = 5.0
+
+
+def _setup(url: str) -> None:
+    from foi_workflow.services import directory
+    from foi_workflow.storage import db
+
+    db.upgrade(url)
+    with db.session_scope(url) as s:
+        directory.add_agency(s, "bench-gov", "基准测试区人民政府", "government")
+        directory.add_agency(s, "bench", "基准测试区自然资源局", "department", parent="bench-gov")
+        for code, role in (("bench-c", "clerk"), ("bench-h", "head"), ("bench-r", "reviewer")):
+            directory.add_staff(s, code, code, role, "bench")
+
+
+def issue(url: str, cases_n: int) -> dict[str, Any]:
+    from foi_workflow.domain.applicants import Applicant
+    from foi_workflow.services import cases
+
+    plain: list[float] = []
+    issuing: list[float] = []
+
+    def timed(into: list[float] | None, *args: Any, **kw: Any) -> None:
+        t0 = time.perf_counter()
+        cases.step(*args, **kw, today=TODAY, url=url)
+        if into is not None:
+            into.append((time.perf_counter() - t0) * 1000)
+
+    for i in range(cases_n + 3):  # three warm-up cases
+        warm = i < 3
+        outcome = OUTCOMES[i % len(OUTCOMES)]
+        no = cases.register(agency="bench", applicant=Applicant("natural_person", f"申请人{i}", "passport",
+                                                                f"E{i:08d}"),
+                            channel="online", received=RECEIVED, subject=f"基准测试申请第{i}件：某地块规划许可文件",
+                            actor="bench-c", today=TODAY, url=url).case_no
+        d = RECEIVED + dt.timedelta(days=1)
+        timed(None if warm else plain, no, "accept", on=d, actor="bench-c", data={})
+        timed(None if warm else issuing, no, "acknowledge", on=d, actor="bench-c", data={})
+        decision = {"disclosed": ("disclose", ""), "withheld.process_info": ("withhold", "process_info"),
+                    "partial": ("partial", "process_info")}.get(outcome)
+        if decision:
+            data = {"decision": decision[0], **({"ground": decision[1]} if decision[1] else {})}
+            timed(None if warm else plain, no, "sign_off", on=d + dt.timedelta(days=2), actor="bench-r", data=data)
+        reply = {"outcome": outcome}
+        if outcome == "unavailable.not_this_agency":
+            reply["right_agency"] = "基准测试区住房和城乡建设局"
+        timed(None if warm else issuing, no, "reply", on=d + dt.timedelta(days=3), actor="bench-h", data=reply)
+    p, q = statistics.median(plain), statistics.median(issuing)
+    return {"plain_steps": len(plain), "plain_median_ms": round(p, 2), "issuing_steps": len(issuing),
+            "issuing_median_ms": round(q, 2), "added_ms": round(q - p, 2)}
+
+
+def _rate(fn, items: list[Any], repeat: int = 1) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for it in items:
+            fn(it)
+        best = min(best, time.perf_counter() - t0)
+    return len(items) / best
+
+
+def render(url: str, n: int) -> dict[str, Any]:
+    from fpdf import FPDF
+    import docx
+
+    from foi_workflow.documents import fonts
+    from foi_workflow.notices import register
+    from foi_workflow.notices.html_doc import to_document
+    from foi_workflow.storage import db
+    from foi_workflow.storage.notice_tables import NoticeRow, NoticeTemplateRow
+    from sqlalchemy import select
+
+    with db.session_scope(url) as s:
+        rows = list(s.scalars(select(NoticeRow).order_by(NoticeRow.id).limit(n)))
+        sources = {r.template_version: dict(s.get(NoticeTemplateRow, r.template_version).sources) for r in rows}
+        s.expunge_all()
+    items = [(r, sources[r.template_version]) for r in rows]
+    # the same texts for the baselines
+    docs = [to_document(register.render_bytes(r, src, ("html",))["html"].decode("utf-8"), r.issued_on)
+            for r, src in items]
+    texts = [[d.issuer, d.doc_no, d.title, d.addressee,
+              *[getattr(b, "text", " ".join(" ".join(row) for row in getattr(b, "rows", ()))) for b in d.blocks],
+              d.signature, d.date_text] for d in docs]
+    regular, bold = str(fonts.cjk_font_path("regular")), str(fonts.cjk_font_path("bold"))
+
+    def bare_pdf(paras: list[str]) -> bytes:
+        pdf = FPDF(format="A4")
+        pdf.add_font("cjk", "", regular)
+        pdf.add_font("cjk", "B", bold)
+        pdf.add_page()
+        pdf.set_font("cjk", "B", 22)
+        pdf.multi_cell(0, 10, paras[2])
+        pdf.set_font("cjk", "", 16)
+        for p in paras:
+            pdf.multi_cell(0, 10, p, wrapmode="CHAR")
+        return bytes(pdf.output())
+
+    def bare_docx(paras: list[str]) -> bytes:
+        d = docx.Document()
+        for p in paras:
+            d.add_paragraph(p)
+        out = io.BytesIO()
+        d.save(out)
+        return out.getvalue()
+
+    out: dict[str, Any] = {"notices": len(items)}
+    for fmt in ("html", "pdf", "docx"):
+        out[f"{fmt}_per_s"] = round(_rate(lambda it: register.render_bytes(it[0], it[1], (fmt,)), items), 2)
+    out["baseline_pdf_per_s"] = round(_rate(bare_pdf, texts), 2)
+    out["baseline_docx_per_s"] = round(_rate(bare_docx, texts), 2)
+    out["pdf_ratio"] = round(out["pdf_per_s"] / out["baseline_pdf_per_s"], 2)
+    out["docx_ratio"] = round(out["docx_per_s"] / out["baseline_docx_per_s"], 2)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.notices", description=__doc__.splitlines()[0])
+    ap.add_argument("--notices", type=int, default=30, help="notices rendered per format (default 30)")
+    ap.add_argument("--steps", type=int, default=40, help="cases for the step timing (default 40)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    args = ap.parse_args(argv)
+    from foi_workflow.documents import fonts
+
+    fonts.prepare()
+    os.environ.setdefault("FOI_TODAY", TODAY.isoformat())
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench-notices.sqlite3"
+        _setup(url)
+        steps = issue(url, max(args.steps, (args.notices + 1) // 2))
+        files = render(url, args.notices)
+    result = {"python": platform.python_version(), "machine": platform.machine(),
+              "steps": steps, "render": files,
+              "target_plain_step_ms": TARGET_PLAIN_STEP_MS,
+              "target_met": steps["plain_median_ms"] <= TARGET_PLAIN_STEP_MS}
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        s, r = steps, files
+        print(f"notices: issuing inside the step, and rendering files (Python {result['python']}, "
+              f"{result['machine']}, SQLite)")
+        print(f"  steps that issue nothing: median {s['plain_median_ms']} ms ({s['plain_steps']} steps); "
+              f"steps that issue a notice: median {s['issuing_median_ms']} ms ({s['issuing_steps']} steps); "
+              f"issuing adds {s['added_ms']} ms")
+        print(f"  rendering {r['notices']} stored notices: HTML {r['html_per_s']}/s, "
+              f"PDF {r['pdf_per_s']}/s (bare fpdf2 {r['baseline_pdf_per_s']}/s, ratio {r['pdf_ratio']}), "
+              f"DOCX {r['docx_per_s']}/s (bare python-docx {r['baseline_docx_per_s']}/s, ratio {r['docx_ratio']})")
+        print(f"  target: steps that issue nothing, SQLite median ≤ {TARGET_PLAIN_STEP_MS} ms — "
+              + ("met" if result["target_met"] else "NOT met"))
+    return 0 if result["target_met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Low-level writers for printable official documents (PDF, DOCX) shared by notices and reports."""

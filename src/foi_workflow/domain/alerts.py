@@ -1,0 +1,197 @@
+"""Deadline alerts: kinds, levels, urgency, Chinese reasons, and the sweep's date thresholds.
+
+Pure: the rules of which stored date raises which alert on which day live here as data
+(RULES); services/sweep.py turns them into set-wise SQL over the indexed date columns of the
+cases table, and `classify()` is the same rule in Python (the tests hold the SQL to it).
+
+Thresholds are computed once per sweep from the calendar, so that SQL only compares dates:
+`soon_until(calendar, today, n)` is the day D such that a reply due in (today, D] is due within
+n working days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from ..labels import DATE_LABELS
+from .calendar import WorkingCalendar
+from .case import State
+
+
+class Kind(StrEnum):
+    REPLY = "reply"                          # 答复期限
+    CORRECTION_NOTICE = "correction_notice"  # 补正告知期限（第7个工作日）
+    CONSULTATION = "consultation"            # 第三方、其他机关答复期限
+    CORRECTION_WINDOW = "correction_window"  # 补正期限届满：自动办结（视为放弃）
+    FEE_WINDOW = "fee_window"                # 缴费期限届满：自动办结（视为放弃）
+    PROVISIONAL = "provisional"              # 期限为预估
+
+
+class Level(StrEnum):
+    OVERDUE = "overdue"  # the date has passed
+    TODAY = "today"      # the date is today
+    SOON = "soon"        # within the agency's N working days
+    ENDED = "ended"      # a window ended and the automatic close did not go through
+    INFO = "info"        # for information (provisional dates)
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """One kind of alert: the stored date column it watches, in which case states, which levels.
+
+    Levels by the date d of `column` (never NULL when an alert is raised):
+    overdue: d < today; today: d = today; soon: today < d <= soon_until;
+    ended: d < today (a window that ended); info: the case's `provisional` flag is set
+    (the alert's date is then the reply_due, which may be unknown).
+    """
+
+    kind: Kind
+    column: str
+    states: tuple[State, ...]
+    levels: tuple[Level, ...]
+
+
+OPEN_STATES = (State.RECEIVED, State.AWAITING_CORRECTION, State.IN_PROCESS)
+
+RULES: tuple[AlertRule, ...] = (
+    AlertRule(Kind.REPLY, "reply_due", OPEN_STATES, (Level.OVERDUE, Level.TODAY, Level.SOON)),
+    # Art 30: the correction notice within 7 working days; the case is neither accepted nor
+    # sent a notice while it is still `received` (after a correction arrives the column is NULL).
+    AlertRule(Kind.CORRECTION_NOTICE, "correction_notice_due", (State.RECEIVED,),
+              (Level.OVERDUE, Level.TODAY)),
+    AlertRule(Kind.CONSULTATION, "consultation_due", (State.IN_PROCESS,),
+              (Level.OVERDUE, Level.TODAY)),
+    AlertRule(Kind.CORRECTION_WINDOW, "correction_window_end", (State.AWAITING_CORRECTION,),
+              (Level.ENDED,)),
+    AlertRule(Kind.FEE_WINDOW, "fee_payment_due", (State.IN_PROCESS,), (Level.ENDED,)),
+    AlertRule(Kind.PROVISIONAL, "reply_due", OPEN_STATES, (Level.INFO,)),
+)
+RULE_BY_KIND = MappingProxyType({r.kind: r for r in RULES})
+
+# The windows whose end closes the case as abandoned, with the move that does it (domain/case.py).
+AUTO_CLOSE_MOVES = MappingProxyType({Kind.CORRECTION_WINDOW: "correction_lapsed",
+                                     Kind.FEE_WINDOW: "fee_lapsed"})
+
+# Most urgent first: the board, the digest and the artifact sort by this.
+URGENCY: tuple[tuple[Kind, Level], ...] = (
+    (Kind.REPLY, Level.OVERDUE),
+    (Kind.CORRECTION_NOTICE, Level.OVERDUE),
+    (Kind.CORRECTION_WINDOW, Level.ENDED),
+    (Kind.FEE_WINDOW, Level.ENDED),
+    (Kind.REPLY, Level.TODAY),
+    (Kind.CORRECTION_NOTICE, Level.TODAY),
+    (Kind.CONSULTATION, Level.OVERDUE),
+    (Kind.CONSULTATION, Level.TODAY),
+    (Kind.REPLY, Level.SOON),
+    (Kind.PROVISIONAL, Level.INFO),
+)
+URGENCY_RANK = MappingProxyType({kl: i for i, kl in enumerate(URGENCY)})
+
+KIND_LABELS = MappingProxyType({
+    Kind.REPLY: DATE_LABELS["reply_due"],
+    Kind.CORRECTION_NOTICE: DATE_LABELS["correction_notice_due"],
+    Kind.CONSULTATION: "征求意见答复期限",
+    Kind.CORRECTION_WINDOW: DATE_LABELS["correction_window_end"],
+    Kind.FEE_WINDOW: DATE_LABELS["fee_payment_due"],
+    Kind.PROVISIONAL: "预估期限",
+})
+LEVEL_LABELS = MappingProxyType({
+    Level.OVERDUE: "已逾期", Level.TODAY: "今日到期", Level.SOON: "即将到期",
+    Level.ENDED: "期限届满", Level.INFO: "提示",
+})
+SOON_DAYS_MARK = "{n}"
+_REASONS = {
+    (Kind.REPLY, Level.OVERDUE): "答复期限已过，尚未答复（第三十三条）",
+    (Kind.REPLY, Level.TODAY): "今日为答复期限最后一日（第三十三条）",
+    (Kind.REPLY, Level.SOON): "答复期限将在{n}个工作日内届满（第三十三条）",
+    (Kind.CORRECTION_NOTICE, Level.OVERDUE):
+        "收到申请已超过7个工作日，既未告知补正也未审查通过（第三十条）",
+    (Kind.CORRECTION_NOTICE, Level.TODAY): "今日为告知补正的最后一日（第三十条：收到申请之日起7个工作日内）",
+    (Kind.CONSULTATION, Level.OVERDUE):
+        "征求意见答复期限已过，尚未登记答复（第三十二条、第三十四条；逾期未答复的由本机关依法决定）",
+    (Kind.CONSULTATION, Level.TODAY): "今日为第三方或其他机关答复期限（第三十二条、第三十四条）",
+    (Kind.CORRECTION_WINDOW, Level.ENDED):
+        "补正期限已届满，未能自动按“逾期未补正”办结（视为放弃申请），请人工处理（第三十条）",
+    (Kind.FEE_WINDOW, Level.ENDED):
+        "缴费期限已届满，未能自动按“逾期未缴费”办结（视为放弃申请），请人工处理",
+    (Kind.PROVISIONAL, Level.INFO): "期限按预估日历计算（该年度放假安排尚未公布），公布后将重新计算",
+}
+
+
+def reason(kind: Kind | str, level: Level | str, soon_days: int) -> str:
+    """The Chinese reason stored with an alert (soon_days: the agency's N for `soon`)."""
+    return _REASONS[(Kind(kind), Level(level))].replace(SOON_DAYS_MARK, str(soon_days))
+
+
+def rank(kind: Kind | str, level: Level | str) -> int:
+    return URGENCY_RANK[(Kind(kind), Level(level))]
+
+
+# ----- thresholds ------------------------------------------------------------------------------
+
+def soon_until(calendar: WorkingCalendar, today: dt.date, n: int) -> dt.date:
+    """The last day D of "due within n working days": a reply due in (today, D] is due soon.
+
+    D is the n-th working day after today (today not counted, as everywhere in clock.md), so on
+    a Friday with n = 3 the window runs over the weekend into Wednesday, and around a holiday it
+    stretches past the days off.
+    """
+    return dt.date.fromordinal(calendar.nth_working_day_after(today.toordinal(), n))
+
+
+def is_sweep_day(calendar: WorkingCalendar, today: dt.date) -> bool:
+    """The scheduled sweep runs on working days only (make-up Saturdays included)."""
+    return calendar.is_working_day(today)
+
+
+@dataclass(frozen=True)
+class CaseDates:
+    """The stored columns of one case that the alert rules read."""
+
+    state: str
+    reply_due: dt.date | None = None
+    correction_notice_due: dt.date | None = None
+    consultation_due: dt.date | None = None
+    correction_window_end: dt.date | None = None
+    fee_payment_due: dt.date | None = None
+    provisional: bool = False
+
+
+def classify(case: CaseDates, today: dt.date, soon: dt.date) -> list[tuple[Kind, Level, dt.date | None]]:
+    """The alerts that hold for a case on `today` (soon = soon_until(...) for its agency).
+
+    The rules as Python, for tests and single cases; the sweep evaluates the same rules in SQL.
+    Automatic closes are not attempted here: a window that ended shows as `ended`.
+    """
+    out: list[tuple[Kind, Level, dt.date | None]] = []
+    for rule in RULES:
+        if case.state not in rule.states:
+            continue
+        d = getattr(case, rule.column)
+        if rule.kind == Kind.PROVISIONAL:
+            if case.provisional:
+                out.append((rule.kind, Level.INFO, d))
+            continue
+        if d is None:
+            continue
+        level = level_for(d, today, soon, rule.levels)
+        if level is not None:
+            out.append((rule.kind, level, d))
+    return sorted(out, key=lambda a: rank(a[0], a[1]))
+
+
+def level_for(d: dt.date, today: dt.date, soon: dt.date, levels: tuple[Level, ...]) -> Level | None:
+    if d < today:
+        if Level.OVERDUE in levels:
+            return Level.OVERDUE
+        if Level.ENDED in levels:
+            return Level.ENDED
+        return None
+    if d == today:
+        return Level.TODAY if Level.TODAY in levels else None
+    if d <= soon and Level.SOON in levels:
+        return Level.SOON
+    return None

@@ -1,0 +1,233 @@
+"""What a notice template is given: built from the case row, its history, its schedule, the agency
+and the applicant, as plain JSON data (stored with the notice, so it can be rendered again).
+
+Every string passes through literal() (hidden characters made visible); dates are ISO strings
+(the templates format them); an applicant's ID number appears only masked. Facts that come from
+the rules — articles, periods, labels, fee tiers — are taken from where the rules keep them
+(outcomes.py, the rule packs, fees.py, case.py), never restated here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any, Mapping
+
+from ..domain import fees
+from ..domain.applicants import ID_TYPES, KINDS, mask
+from ..domain.calendar import WorkingCalendar
+from ..domain.case import CHANNELS, Case, Event
+from ..domain.clock import Schedule
+from ..domain.outcomes import OUTCOMES
+from ..domain.rulepacks import pack_by_id
+from ..domain.settings import AgencySettings
+from .catalog import NOTICE_KINDS
+from .literal import literal
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything known about one notice at the moment it is issued."""
+
+    kind: str
+    case_no: str
+    subject: str
+    received: dt.date
+    channel: str
+    rules: str
+    agency_code: str
+    agency_name: str
+    review_body: str           # where administrative review is applied for
+    applicant_name: str
+    applicant_kind: str
+    applicant_id_type: str
+    applicant_id_number: str   # masked here, never stored or shown in clear
+    event: Event               # the event that issues the notice (with its seq)
+    case: Case                 # the case right after that event
+    schedule: Schedule         # its dates right after that event
+    calendar: WorkingCalendar
+    settings: AgencySettings
+    doc_no: str
+    year: int
+    number: int
+    issued_on: dt.date         # the notice's date (the event's date; a correction's own date)
+    corrects: Mapping[str, str] | None = None  # {"doc_no", "issued_on"} of the notice corrected
+    reason: str = ""
+
+
+def _s(value: Any) -> Any:
+    """Strings made literal, dates made ISO, containers walked."""
+    if isinstance(value, str):
+        return literal(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _s(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_s(v) for v in value]
+    return value
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _article(basis: str) -> str:
+    """"第三十条：…" → "第三十条" (the provision a period's basis names first)."""
+    head = basis.split("：", 1)[0]
+    return head if head.startswith("第") else ""
+
+
+def _dates(schedule: Schedule) -> dict[str, Any]:
+    return {key: {"date": _iso(d.date), "provisional": d.provisional, "basis": d.basis,
+                  "article": _article(d.basis), "subject": d.subject}
+            for key, d in schedule.keyed().items()}
+
+
+def _date_of(schedule: Schedule, key: str, subject: str | None = None) -> dt.date | None:
+    for d in schedule.dates:
+        if d.key == key and (subject is None or d.subject == subject):
+            return d.date
+    return None
+
+
+def _tiers(method: str) -> list[list[str]]:
+    """The fee bands as a notice states them: [band, price] (from domain.fees)."""
+    unit = "件" if method == "per_request" else "页"
+    tiers = fees.PER_REQUEST_TIERS if method == "per_request" else fees.PER_VOLUME_TIERS
+    rows = []
+    for t in tiers:
+        band = (f"第{t.first}{unit}起" if t.last is None else f"第{t.first}–{t.last}{unit}")
+        if t.yuan == 0:
+            price = "免费"
+        elif t.step_every:
+            price = (f"每{unit}{t.yuan}元，此后每增加{t.step_every}{unit}，"
+                     f"每{unit}加收{t.step_yuan}元")
+        else:
+            price = f"每{unit}{t.yuan}元"
+        rows.append([band, price])
+    return rows
+
+
+def _reply(f: Facts, pack) -> dict[str, Any]:
+    c = f.case
+    o = OUTCOMES[c.outcome]
+    ground = c.sign_off_ground if c.outcome == "partial" else ""
+    ground_outcome = OUTCOMES.get(f"withheld.{ground}") if ground else None
+    objection = any(x.kind == "third_party" and x.answer == "objection" for x in c.consultations)
+    return {
+        "outcome": o.code,
+        "label": o.label,
+        "report_row": o.report_row,
+        "article": o.article if o.article.startswith("第") else "",
+        "adverse": o.adverse,
+        "refusal": o.refusal,
+        "right_agency": c.right_agency,
+        "ground": ground,
+        "ground_article": ground_outcome.article if ground_outcome else "",
+        "third_party_objection": objection,
+        "public_interest": c.public_interest_override,
+        "on_the_spot": f.event.kind == "reply_on_spot",
+        "replied_on": c.replied_on,
+    }
+
+
+def build(f: Facts) -> dict[str, Any]:
+    """The template context of one notice (JSON-safe; stored with the notice)."""
+    pack = pack_by_id(f.rules)
+    c, ev = f.case, f.event
+    kind = NOTICE_KINDS[f.kind]
+    ctx: dict[str, Any] = {
+        "notice": {"kind": f.kind, "label": kind.label, "doc_no": f.doc_no, "year": f.year,
+                   "number": f.number, "issued_on": f.issued_on, "corrects": f.corrects,
+                   "reason": f.reason},
+        "agency": {"code": f.agency_code, "name": f.agency_name, "review_body": f.review_body},
+        "case": {
+            "case_no": f.case_no, "subject": f.subject, "received": f.received,
+            "channel": f.channel, "channel_label": CHANNELS.get(f.channel, f.channel),
+            "rules": pack.id, "rules_title": pack.title, "rules_short": pack.short,
+            "regulation": pack.title.split("（", 1)[0],
+            "reply_days": pack.reply_days, "exclusion_basis": pack.exclusion_basis,
+            "calendar_version": f.schedule.calendar_version,
+            "provisional": f.schedule.provisional,
+            "correction_notice_sent": c.correction_notice_sent,
+            "correction_received": c.correction_received,
+            "fee_notice_sent": c.fee_notice_sent, "fee_amount": c.fee_amount,
+            "fee_paid": c.fee_paid, "fee_time_excluded": f.settings.exclude_fee_time,
+        },
+        "applicant": {
+            "name": f.applicant_name, "kind": f.applicant_kind,
+            "kind_label": KINDS.get(f.applicant_kind, f.applicant_kind),
+            "id_type_label": ID_TYPES.get(f.applicant_id_type, f.applicant_id_type),
+            "id_masked": mask(f.applicant_id_number) if f.applicant_id_number else "",
+        },
+        "event": {"kind": ev.kind, "seq": ev.seq, "on": ev.on, "actor": ev.actor, "basis": ev.basis},
+        "dates": _dates(f.schedule),
+        "remedy_periods": {
+            "review_days": pack.periods["review"].length,
+            "review_basis": pack.periods["review"].basis,
+            "litigation_months": pack.periods["litigation"].length,
+            "litigation_basis": pack.periods["litigation"].basis,
+        },
+    }
+    d = ev.data
+    if f.kind == "correction":
+        delivered = c.correction_notice_delivered
+        ctx["correction"] = {
+            "matters": d["items"], "period_days": f.settings.correction_period_working_days,
+            "delivered": delivered,
+            # the window's end is stated only when the delivery date is known (else the sending
+            # date would stand in for it and the applicant would be told too early a date)
+            "window_end": _date_of(f.schedule, "correction_window_end") if delivered else None,
+        }
+    elif f.kind == "extension":
+        before = replace(c, extension_days=0, extension_approved=None).schedule(f.calendar, f.settings)
+        ctx["extension"] = {
+            "days": d["days"], "reasons": d["reasons"], "original_due": before.reply_due,
+            "new_due": f.schedule.reply_due, "provisional": f.schedule.provisional,
+            "article": _article(pack.periods["extension"].basis),
+        }
+    elif f.kind in ("third_party_consultation", "agency_consultation"):
+        rec = c.consultations[-1]
+        period = pack.period(f"{rec.kind}_answer")
+        ctx["consultation"] = {
+            "kind": rec.kind, "party": rec.party, "sent": rec.sent, "delivered": rec.delivered,
+            "answer_days": period.length if period else None,
+            "answer_due": (_date_of(f.schedule, f"{rec.kind}_answer_due", rec.party)
+                           if period and rec.delivered else None),
+            "time_excluded": rec.kind in pack.excluded_consultations,
+        }
+    elif f.kind == "public_interest":
+        objecting = [x for x in c.consultations if x.kind == "third_party" and x.answer == "objection"]
+        ctx["public_interest"] = {
+            "parties": [x.party for x in objecting],
+            "consulted_on": objecting[0].sent if objecting else None,
+            "answered_on": objecting[0].answered if objecting else None,
+            "reasons": d["reasons"],
+        }
+    elif f.kind == "fee":
+        method = d["method"]
+        ctx["fee"] = {
+            "method": method,
+            "method_label": "按件计收" if method == "per_request" else "按量计收",
+            "rule": fees.PER_REQUEST_RULE if method == "per_request" else fees.PER_VOLUME_RULE,
+            "media": list(fees.PER_VOLUME_MEDIA.values()) if method == "per_volume" else [],
+            "tiers": _tiers(method), "amount": d["amount"], "basis": fees.BASIS,
+            "payment_days": pack.periods["fee_payment"].length,
+            "payment_due": (_date_of(f.schedule, "fee_payment_due")
+                            if c.fee_notice_delivered else None),
+        }
+    elif f.kind == "longer_deadline":
+        statutory = replace(c, art35_due=None).schedule(f.calendar, f.settings).reply_due
+        ctx["longer_deadline"] = {"due": c.art35_due, "statutory_due": statutory,
+                                  "reasons": d["reasons"]}
+    elif f.kind in ("reply", "abandonment"):
+        ctx["reply"] = _reply(f, pack)
+        if f.kind == "abandonment":
+            ctx["abandonment"] = {
+                "correction_period_days": f.settings.correction_period_working_days,
+                "correction_window_end": _date_of(f.schedule, "correction_window_end"),
+                "fee_payment_due": _date_of(f.schedule, "fee_payment_due"),
+                "fee_basis": fees.BASIS,
+            }
+    return _s(ctx)

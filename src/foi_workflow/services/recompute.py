@@ -1,0 +1,123 @@
+"""After a calendar load: recompute every open case's dates, record an event where they moved.
+
+The open cases whose stored dates were computed with another calendar version are found with
+one query, their histories read set-wise (chunks of CHUNK cases) and replayed; the new dates
+are the schedule under the calendar in force. A case whose stored dates (or their provisional
+mark) changed gets a `dates_recomputed` event through services.cases.step (one transaction,
+request id from the case and the calendar version, so a rerun records nothing twice) by the
+agency's system actor; that step also stores the new dates. The others only have their
+calendar_version brought up to date (one UPDATE per chunk, guarded by the case version).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+
+from .. import localtime
+from ..domain.case import State, replay
+from ..domain.errors import FoiError
+from ..storage import db
+from ..storage.models import AgencyRow, CaseEventRow, CaseRow
+from . import cases as case_service
+from . import directory
+from .sweep import system_actors
+
+CHUNK = 2000
+# The stored dates an event reports on (derived columns of services.cases), and the mark.
+WATCHED = ("reply_due", "correction_notice_due", "correction_window_end", "consultation_due",
+           "fee_payment_due", "provisional")
+
+
+def _iso(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, dt.date) else v
+
+
+@dataclass
+class Moved:
+    case_id: int
+    case_no: str
+    agency: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    ok: bool = True
+    error: str | None = None
+
+    @property
+    def changed(self) -> dict[str, tuple[Any, Any]]:
+        return {k: (self.before[k], self.after[k]) for k in WATCHED if self.before[k] != self.after[k]}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"case_no": self.case_no, "agency": self.agency, "ok": self.ok, "error": self.error,
+                "changed": {k: {"from": a, "to": b} for k, (a, b) in self.changed.items()}}
+
+
+@dataclass
+class RecomputeReport:
+    calendar_version: str
+    checked: int = 0
+    unchanged: int = 0
+    moved: list[Moved] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"calendar_version": self.calendar_version, "checked": self.checked,
+                "unchanged": self.unchanged, "moved": [m.to_dict() for m in self.moved],
+                "failed": sum(1 for m in self.moved if not m.ok)}
+
+
+def recompute_open_cases(*, today: dt.date | None = None, url: str | None = None) -> RecomputeReport:
+    """Bring every open case's dates to the calendar in force (see the module docstring)."""
+    today = today or localtime.today()
+    todo: list[Moved] = []
+    with db.session_scope(url) as session:
+        calendar = case_service.session_calendar(session)
+        report = RecomputeReport(calendar.version)
+        agencies = {a.id: a for a in session.scalars(select(AgencyRow))}
+        settings = {i: directory.agency_settings(a) for i, a in agencies.items()}
+        stale = session.execute(
+            select(CaseRow.id, CaseRow.version).where(CaseRow.state != State.CLOSED.value,
+                                                      CaseRow.calendar_version != calendar.version)
+            .order_by(CaseRow.id)).all()
+        report.checked = len(stale)
+        for start in range(0, len(stale), CHUNK):
+            chunk = dict(stale[start:start + CHUNK])
+            rows = {r.id: r for r in session.scalars(select(CaseRow).where(CaseRow.id.in_(chunk)))}
+            history: dict[int, list] = {}
+            for ev in session.scalars(select(CaseEventRow).where(CaseEventRow.case_id.in_(chunk))
+                                      .order_by(CaseEventRow.case_id, CaseEventRow.seq)):
+                history.setdefault(ev.case_id, []).append(case_service._event(ev))
+            same: list[int] = []
+            for case_id, row in rows.items():
+                case = replay(history.get(case_id, []))
+                derived = case_service.derived_columns(
+                    case, case.schedule(calendar, settings[row.agency_id]))
+                before = {k: _iso(getattr(row, k)) for k in WATCHED}
+                after = {k: _iso(derived[k]) for k in WATCHED}
+                if before == after:
+                    same.append(case_id)
+                else:
+                    todo.append(Moved(case_id, row.case_no, agencies[row.agency_id].code,
+                                      before, after))
+            if same:  # guarded by the version read above: a concurrent step wins
+                session.connection().execute(
+                    update(CaseRow.__table__)
+                    .where(CaseRow.id == bindparam("cid"), CaseRow.version == bindparam("ver"))
+                    .values(calendar_version=calendar.version),
+                    [{"cid": i, "ver": chunk[i]} for i in same])
+            report.unchanged += len(same)
+        agency_of = {a.code: a.id for a in agencies.values()}
+    actors = system_actors({agency_of[m.agency] for m in todo}, url)
+    for m in todo:
+        try:
+            case_service.step(m.case_no, "dates_recomputed", on=today,
+                              actor=actors[agency_of[m.agency]],
+                              data={"calendar_version": report.calendar_version, "previous": m.before},
+                              request_id=f"recalc-{report.calendar_version}-{m.case_id}",
+                              today=today, url=url)
+        except FoiError as err:
+            m.ok, m.error = False, err.text()
+        report.moved.append(m)
+    return report

@@ -1,0 +1,251 @@
+"""The statistics registers: proactive disclosure figures, consultations, fees, narrative texts.
+
+Each entry is checked (field and rule named in Chinese) and written in one transaction; bulk
+import (JSON lines or CSV with a header row) checks every line first and writes nothing if any
+line is bad. A year whose figures are locked (published) takes no more entries.
+Formats: docs/statistics.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Iterable, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import localtime
+from ..domain.errors import FoiError, InputError
+from ..domain.parsing import parse_date
+from ..domain.statistics.layout import (CONSULTATION_CHANNELS, DECIMAL_CELLS, DISCLOSURE_KEYS,
+                                        FEE_KINDS, NARRATIVE_SECTIONS, SECTIONS)
+from ..domain.statistics.report import yuan_to_fen
+from ..storage.models import AgencyRow
+from ..storage.statistics_tables import (ConsultationRow, DisclosureCellRow, FeeRow, LockedReportRow,
+                                         NarrativeRow)
+from . import directory
+from .cases import _check_actor_agency
+
+MAX_COUNT = 10_000_000
+MAX_NOTE = 500
+MAX_NARRATIVE = 20_000
+KINDS = ("disclosure", "consultation", "fee")
+FORMAT_RULE = "导入格式：每行一个 JSON 对象，或带表头的 CSV（见 docs/statistics.md）"
+FIELDS = {
+    "disclosure": ({"agency", "year", "cells"}, {"agency", "year", "key", "value"}),
+    "consultation": ({"agency", "on", "channel", "count", "note"}, None),
+    "fee": ({"agency", "on", "kind", "amount_yuan", "note"}, None),
+}
+
+
+def _staff_agency(session: Session, by: str, agency: str) -> AgencyRow:
+    row = directory.agency(session, agency)
+    _check_actor_agency(session, directory.actor(session, by), row.id)
+    return row
+
+
+def _not_locked(session: Session, agency_row: AgencyRow, year: int) -> None:
+    if session.scalar(select(LockedReportRow.id).where(LockedReportRow.agency_id == agency_row.id,
+                                                       LockedReportRow.year == year)) is not None:
+        raise InputError("year", "已公布（已锁定）年度的数字不再修改",
+                         f"{agency_row.name}{year}年度已锁定")
+
+
+def _year(value: Any) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 2008 <= value <= localtime.today().year:
+        raise InputError("year", "年度为2008年至今年之间的四位整数", f"无效的年度“{value}”")
+    return value
+
+
+def _count(value: Any, name: str = "count") -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise InputError(name, f"数量为0至{MAX_COUNT}之间的整数", f"无效的数量“{value}”")
+    return value
+
+
+def _day(value: Any, name: str = "on") -> dt.date:
+    day = parse_date(value, name)
+    if day > localtime.today():
+        raise InputError(name, "日期不得晚于今天（按北京时间）", f"{day.isoformat()} 晚于今天")
+    return day
+
+
+def _note(value: Any) -> str:
+    value = "" if value is None else value
+    if not isinstance(value, str) or len(value) > MAX_NOTE:
+        raise InputError("note", f"备注为不超过{MAX_NOTE}字的文字", "备注无效或过长")
+    return value
+
+
+def disclosure_value(key: str, value: Any) -> Decimal:
+    """A disclosure cell's value, checked: a count, or (for the fee amount) ≥ 0 with ≤ 4 decimals."""
+    if key not in DISCLOSURE_KEYS:
+        raise InputError("key", "主动公开登记项：" + "、".join(DISCLOSURE_KEYS), f"未知的项目“{key}”")
+    if key in DECIMAL_CELLS:
+        try:
+            d = Decimal(str(value).strip()) if not isinstance(value, bool) else None
+        except InvalidOperation:
+            d = None
+        if d is None or not d.is_finite() or d < 0 or d != d.quantize(Decimal("0.0001")):
+            raise InputError(key, "收费金额以万元为单位，不小于0，至多四位小数", f"无效的金额“{value}”")
+        return d
+    return Decimal(_count(value, key))
+
+
+def set_disclosure(session: Session, *, agency: str, year: int, cells: Mapping[str, Any], by: str) -> int:
+    """Set proactive-disclosure figures (table 2 cells, older-format item counts) for a year."""
+    row = _staff_agency(session, by, agency)
+    year = _year(year)
+    _not_locked(session, row, year)
+    if not isinstance(cells, Mapping) or not cells:
+        raise InputError("cells", "须至少给出一个登记项（项目=数值）", "没有登记项")
+    checked = {k: disclosure_value(k, v) for k, v in cells.items()}
+    now = localtime.now()
+    existing = {r.key: r for r in session.scalars(select(DisclosureCellRow).where(
+        DisclosureCellRow.agency_id == row.id, DisclosureCellRow.year == year))}
+    for key, value in checked.items():
+        text = str(value)
+        if key in existing:
+            existing[key].value, existing[key].recorded_by, existing[key].recorded_at = text, by, now
+        else:
+            session.add(DisclosureCellRow(agency_id=row.id, year=year, key=key, value=text,
+                                          recorded_by=by, recorded_at=now))
+    session.flush()
+    return len(checked)
+
+
+def add_consultation(session: Session, *, agency: str, on: Any, channel: str, count: Any, by: str,
+                     note: str = "") -> None:
+    row = _staff_agency(session, by, agency)
+    day = _day(on)
+    if channel not in CONSULTATION_CHANNELS:
+        raise InputError("channel", "咨询渠道：" + "、".join(f"{k}（{v}）" for k, v in CONSULTATION_CHANNELS.items()),
+                         f"未知的渠道“{channel}”")
+    n = _count(count)
+    if n == 0:
+        raise InputError("count", "登记的咨询人次须大于0", "人次为0")
+    _not_locked(session, row, day.year)
+    session.add(ConsultationRow(agency_id=row.id, on=day, channel=channel, count=n, note=_note(note),
+                                recorded_by=by, recorded_at=localtime.now()))
+    session.flush()
+
+
+def add_fee(session: Session, *, agency: str, on: Any, kind: str, amount_yuan: Any, by: str,
+            note: str = "") -> None:
+    row = _staff_agency(session, by, agency)
+    day = _day(on)
+    if kind not in FEE_KINDS:
+        raise InputError("kind", "收费种类：" + "、".join(f"{k}（{v}）" for k, v in FEE_KINDS.items()),
+                         f"未知的种类“{kind}”")
+    fen = yuan_to_fen(amount_yuan, "amount_yuan")
+    if fen == 0:
+        raise InputError("amount_yuan", "登记的收费金额须大于0", "金额为0")
+    _not_locked(session, row, day.year)
+    session.add(FeeRow(agency_id=row.id, on=day, kind=kind, amount_fen=fen, note=_note(note),
+                       recorded_by=by, recorded_at=localtime.now()))
+    session.flush()
+
+
+def set_narrative(session: Session, *, agency: str, year: Any, section: str, text: str, by: str) -> None:
+    """The text of a narrative section (一、五、六) of the agency's report for the year."""
+    row = _staff_agency(session, by, agency)
+    year = _year(year)
+    if section not in NARRATIVE_SECTIONS:
+        raise InputError("section", "叙述部分：" + "、".join(f"{k}（{SECTIONS[k]}）" for k in NARRATIVE_SECTIONS),
+                         f"未知的部分“{section}”")
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_NARRATIVE:
+        raise InputError("text", f"正文为1至{MAX_NARRATIVE}字", "正文为空或过长")
+    _not_locked(session, row, year)
+    found = session.scalar(select(NarrativeRow).where(NarrativeRow.agency_id == row.id,
+                                                      NarrativeRow.year == year, NarrativeRow.section == section))
+    now = localtime.now()
+    if found:
+        found.text, found.recorded_by, found.recorded_at = text, by, now
+    else:
+        session.add(NarrativeRow(agency_id=row.id, year=year, section=section, text=text,
+                                 recorded_by=by, recorded_at=now))
+    session.flush()
+
+
+# ----- bulk import ----------------------------------------------------------------------------
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"imported": self.imported, "errors": self.errors}
+
+
+def _records(kind: str, text: str, csv_format: bool) -> Iterable[tuple[int, Any]]:
+    if csv_format:
+        reader = csv.DictReader(io.StringIO(text))
+        for n, rec in enumerate(reader, 2):
+            yield n, {k.strip(): (v.strip() if isinstance(v, str) else v) for k, v in rec.items() if k}
+        return
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            yield n, json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield n, InputError("line", FORMAT_RULE, f"无法解析：{exc.msg}")
+
+
+def _apply(session: Session, kind: str, rec: Mapping[str, Any], by: str) -> None:
+    json_keys, csv_keys = FIELDS[kind]
+    allowed = json_keys | (csv_keys or set())
+    unknown = sorted(set(rec) - allowed)
+    if unknown:
+        raise InputError(unknown[0], FORMAT_RULE, f"未知的字段“{unknown[0]}”")
+    if kind == "disclosure":
+        cells = rec.get("cells")
+        if cells is None and "key" in rec:
+            cells = {rec["key"]: rec.get("value")}
+        set_disclosure(session, agency=rec.get("agency"), year=rec.get("year"), cells=cells, by=by)
+    elif kind == "consultation":
+        add_consultation(session, agency=rec.get("agency"), on=rec.get("on"), channel=rec.get("channel"),
+                         count=rec.get("count"), note=rec.get("note") or "", by=by)
+    else:
+        add_fee(session, agency=rec.get("agency"), on=rec.get("on"), kind=rec.get("kind"),
+                amount_yuan=rec.get("amount_yuan"), note=rec.get("note") or "", by=by)
+
+
+def import_records(session_factory: Callable[[], Any], kind: str, text: str, *, by: str,
+                   csv_format: bool = False) -> ImportReport:
+    """Import a register file: every line checked; nothing written when any line is bad."""
+    if kind not in KINDS:
+        raise InputError("kind", "登记簿：" + "、".join(KINDS), f"未知的登记簿“{kind}”")
+    report = ImportReport()
+
+    class _Abort(Exception):
+        pass
+
+    try:
+        with session_factory() as session:
+            directory.actor(session, by)
+            for n, rec in _records(kind, text, csv_format):
+                try:
+                    if isinstance(rec, FoiError):
+                        raise rec
+                    if not isinstance(rec, Mapping):
+                        raise InputError("line", FORMAT_RULE, "该行不是 JSON 对象")
+                    _apply(session, kind, rec, by)  # checks everything before it adds a row
+                    report.imported += 1
+                except FoiError as err:
+                    report.errors.append({"line": n, **err.as_dict()})
+            if report.errors:
+                raise _Abort()
+    except _Abort:
+        report.imported = 0
+    return report

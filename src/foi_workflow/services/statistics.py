@@ -1,0 +1,431 @@
+"""Annual statistics from the database: table 3 by GROUP BY in SQL, table 4 and fees from the case
+histories, the registers, roll-ups over a government's bodies, and locking a published period.
+
+Counting rules (annual-report-2021.md, domain/statistics/report.py) are applied in SQL over the
+cases' derived columns (received, closed_on, report_row, applicant_kind): one query groups every
+agency's cases by (agency, applicant column, result row) for the year. A roll-up is the sum of
+the per-agency tables of the agency and every body under it.
+
+Locking (lock_period): an agency's figures for a year are stored as published, together with
+the cases it carried over (carried_out) and the highest case id at that moment. A locked year is
+then always served from the stored figures. For the later years, facts recorded after the lock
+but dated inside the locked period are counted in the first open year: a carried-over case
+closed later with a back date counts as closed on the first day after the locked year; a case
+registered after the lock with an earlier receipt date counts as received on that day (and, if
+already closed, closed on it). So the next year's carried_in is exactly the locked carried_out
+and every check still holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any, Iterable, Mapping, Sequence
+
+from sqlalchemy import and_, case, func, insert, literal_column, or_, select
+from sqlalchemy.orm import Session
+
+from .. import localtime
+from ..domain.errors import InputError
+from ..domain.statistics.checks import CheckFailure, check_report, check_rollup
+from ..domain.statistics.layout import APPLICANT_COLUMNS, TABLE2_KEYS
+from ..domain.statistics.report import (AnnualReport, RemedyRecord, Table3, count_table4,
+                                        empty_table3, from_json, roll_up, table2_from_cells,
+                                        with_carried_in, with_totals, year_bounds)
+from ..storage.models import AgencyRow, CaseEventRow, CaseRow
+from ..storage.statistics_tables import (ConsultationRow, DisclosureCellRow, FeeRow, LockedCarryRow,
+                                         LockedReportRow, NarrativeRow)
+from . import directory
+
+CASE_FEE_KIND = "processing"   # fees the cases collect themselves (fee_notice → fee_paid)
+
+
+@dataclass(frozen=True)
+class _Lock:
+    id: int
+    agency_id: int
+    year: int
+    max_case_id: int
+    locked_at: dt.datetime
+    figures: Mapping[str, Any]
+
+
+def _locks(session: Session, year: int, agency_ids: Sequence[int] | None
+           ) -> tuple[dict[int, _Lock], dict[int, _Lock]]:
+    """(locked this year, latest lock of an earlier year) by agency id."""
+    t = LockedReportRow.__table__
+    q = select(t.c.id, t.c.agency_id, t.c.year, t.c.max_case_id, t.c.locked_at).where(t.c.year <= year)
+    if agency_ids is not None:
+        q = q.where(t.c.agency_id.in_(list(agency_ids)))
+    this: dict[int, _Lock] = {}
+    before: dict[int, _Lock] = {}
+    rows = session.execute(q).all()
+    figures_for = {r.id for r in rows if r.year == year}
+    figures = dict(session.execute(select(t.c.id, t.c.figures).where(t.c.id.in_(figures_for))).all()) \
+        if figures_for else {}
+    for r in rows:
+        lock = _Lock(r.id, r.agency_id, r.year, r.max_case_id, r.locked_at, figures.get(r.id, {}))
+        if r.year == year:
+            this[r.agency_id] = lock
+        elif r.agency_id not in before or before[r.agency_id].year < r.year:
+            before[r.agency_id] = lock
+    return this, before
+
+
+def _effective(lock_ids: Sequence[int] | None, boundary_year: int | None):
+    """(FROM clause, effective receipt date, effective closing date) for counting.
+
+    Without a lock the stored dates; after a locked year, facts recorded later but dated inside
+    it move to the first day after it (see the module docstring)."""
+    c = CaseRow.__table__
+    if not lock_ids:
+        return c, c.c.received, c.c.closed_on
+    lk, carry = LockedReportRow.__table__, LockedCarryRow.__table__
+    boundary = dt.date(boundary_year, 12, 31)
+    first = dt.date(boundary_year + 1, 1, 1)
+    frm = (c.join(lk, and_(lk.c.agency_id == c.c.agency_id, lk.c.id.in_(list(lock_ids))))
+           .outerjoin(carry, and_(carry.c.case_id == c.c.id, carry.c.lock_id == lk.c.id)))
+    late_registered = c.c.id > lk.c.max_case_id
+    received = case((and_(c.c.received <= boundary, late_registered), first), else_=c.c.received)
+    closed = case((and_(c.c.closed_on <= boundary, or_(carry.c.case_id.is_not(None), late_registered)),
+                   first), else_=c.c.closed_on)
+    return frm, received, closed
+
+
+def _count_query(year: int, agency_ids: Sequence[int] | None, lock_ids: Sequence[int] | None = None,
+                 boundary_year: int | None = None):
+    """One GROUP BY: per (agency, applicant column, result row) the new, carried_in, result and
+    carried_out counts of `year` (result row NULL for cases not closed in the year)."""
+    c = CaseRow.__table__
+    start, end = year_bounds(year)
+    frm, received, closed = _effective(lock_ids, boundary_year)
+    result_row = case((and_(closed >= start, closed <= end), c.c.report_row), else_=None)
+    q = (select(c.c.agency_id, c.c.applicant_kind, result_row.label("result_row"),
+                func.sum(case((received >= start, 1), else_=0)).label("new"),
+                func.sum(case((received < start, 1), else_=0)).label("carried_in"),
+                func.count().label("n"),
+                func.sum(case((or_(closed.is_(None), closed > end), 1), else_=0)).label("carried_out"))
+         .select_from(frm)
+         .where(received <= end, or_(closed.is_(None), closed >= start))
+         .group_by(c.c.agency_id, c.c.applicant_kind, literal_column("result_row")))
+    if agency_ids is not None:
+        q = q.where(c.c.agency_id.in_(list(agency_ids)))
+    return q
+
+
+def _fold(rows: Iterable[Any], tables: dict[int, Table3]) -> None:
+    for agency_id, kind, row, new, carried_in, n, carried_out in rows:
+        t = tables.get(agency_id)
+        if t is None:
+            t = tables[agency_id] = empty_table3()
+        t["new"][kind] += int(new)
+        t["carried_in"][kind] += int(carried_in)
+        t["carried_out"][kind] += int(carried_out)
+        if row is not None:
+            t[row][kind] += int(n)
+
+
+def table3_by_agency(session: Session, year: int, agency_ids: Sequence[int] | None = None
+                     ) -> dict[int, Table3]:
+    """Table 3 of `year` for each agency (None: every agency), counted in SQL; locked years
+    come from their stored figures."""
+    this, before = _locks(session, year, agency_ids)
+    ids = list(agency_ids) if agency_ids is not None else \
+        list(session.scalars(select(AgencyRow.id)))
+    tables: dict[int, Table3] = {}
+    plain = [a for a in ids if a not in this and a not in before]
+    if plain:
+        _fold(session.execute(_count_query(year, None if len(plain) == len(ids) and agency_ids is None
+                                           else plain)).all(), tables)
+    by_boundary: dict[int, list[_Lock]] = {}
+    for a in ids:
+        if a not in this and a in before:
+            by_boundary.setdefault(before[a].year, []).append(before[a])
+    for boundary_year, locks in sorted(by_boundary.items()):
+        _fold(session.execute(_count_query(year, [lk.agency_id for lk in locks], [lk.id for lk in locks],
+                                           boundary_year)).all(), tables)
+    out: dict[int, Table3] = {}
+    for a in ids:
+        if a in this:
+            out[a] = {r: dict(c) for r, c in this[a].figures["table3"].items()}
+            continue
+        t = with_totals(tables.get(a, empty_table3()))
+        if a in before and before[a].year == year - 1:
+            # the next year's carried_in comes from the locked figures
+            locked_out = _locked_carried_out(session, before[a])
+            t = with_carried_in(AnnualReport(year, "", table3=t), locked_out).table3
+        out[a] = t
+    return out
+
+
+def _locked_carried_out(session: Session, lock: _Lock) -> dict[str, int]:
+    figures = lock.figures or session.scalar(select(LockedReportRow.figures)
+                                             .where(LockedReportRow.id == lock.id))
+    return {col: int(figures["table3"]["carried_out"][col]) for col in APPLICANT_COLUMNS}
+
+
+# ----- table 4, fees, registers ---------------------------------------------------------------
+
+def table4_by_agency(session: Session, year: int, agency_ids: Sequence[int],
+                     before: Mapping[int, _Lock] | None = None) -> dict[int, dict[str, dict[str, int]]]:
+    """Table 4 from the `record_remedy` events (domain.statistics.report.count_table4 rules).
+    A remedy recorded after a lock with a date inside the locked period counts as of the day
+    after it."""
+    e, c = CaseEventRow.__table__, CaseRow.__table__
+    _start, end = year_bounds(year)
+    q = (select(c.c.agency_id, e.c.case_id, e.c.data["kind"].as_string(), e.c.data["result"].as_string(),
+                e.c.on, e.c.seq, e.c.recorded_at)
+         .select_from(e.join(c, c.c.id == e.c.case_id))
+         .where(e.c.kind == "record_remedy", e.c.on <= end, c.c.agency_id.in_(list(agency_ids))))
+    records: dict[int, list[RemedyRecord]] = {a: [] for a in agency_ids}
+    for agency_id, case_id, kind, result, on, seq, recorded_at in session.execute(q):
+        lock = (before or {}).get(agency_id)
+        if lock is not None and on <= dt.date(lock.year, 12, 31) and _aware(recorded_at) > _aware(lock.locked_at):
+            on = dt.date(lock.year + 1, 1, 1)
+        records[agency_id].append(RemedyRecord(case_id, kind, result, on, seq))
+    return {a: count_table4(rs, year) for a, rs in records.items()}
+
+
+def _aware(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+
+
+def fees_by_agency(session: Session, year: int, agency_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Fees collected in the year, in fen by kind: the cases' paid fees plus the fee register."""
+    start, end = year_bounds(year)
+    e, notice, c = CaseEventRow.__table__, CaseEventRow.__table__.alias("notice"), CaseRow.__table__
+    out: dict[int, dict[str, int]] = {a: {} for a in agency_ids}
+    q = (select(c.c.agency_id, func.sum(notice.c.data["amount"].as_integer()))
+         .select_from(e.join(c, c.c.id == e.c.case_id)
+                      .join(notice, and_(notice.c.case_id == e.c.case_id, notice.c.kind == "fee_notice")))
+         .where(e.c.kind == "fee_paid", e.c.on >= start, e.c.on <= end, c.c.agency_id.in_(list(agency_ids)))
+         .group_by(c.c.agency_id))
+    for agency_id, yuan in session.execute(q):
+        if yuan:
+            out[agency_id][CASE_FEE_KIND] = int(yuan) * 100
+    f = FeeRow.__table__
+    q = (select(f.c.agency_id, f.c.kind, func.sum(f.c.amount_fen))
+         .where(f.c.on >= start, f.c.on <= end, f.c.agency_id.in_(list(agency_ids)))
+         .group_by(f.c.agency_id, f.c.kind))
+    for agency_id, kind, fen in session.execute(q):
+        out[agency_id][kind] = out[agency_id].get(kind, 0) + int(fen)
+    return out
+
+
+def consultations_by_agency(session: Session, year: int, agency_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    start, end = year_bounds(year)
+    t = ConsultationRow.__table__
+    out: dict[int, dict[str, int]] = {a: {} for a in agency_ids}
+    q = (select(t.c.agency_id, t.c.channel, func.sum(t.c.count))
+         .where(t.c.on >= start, t.c.on <= end, t.c.agency_id.in_(list(agency_ids)))
+         .group_by(t.c.agency_id, t.c.channel))
+    for agency_id, channel, n in session.execute(q):
+        out[agency_id][channel] = int(n)
+    return out
+
+
+def disclosure_by_agency(session: Session, year: int, agency_ids: Sequence[int]) -> dict[int, dict[str, Decimal]]:
+    t = DisclosureCellRow.__table__
+    out: dict[int, dict[str, Decimal]] = {a: {} for a in agency_ids}
+    q = select(t.c.agency_id, t.c.key, t.c.value).where(t.c.year == year, t.c.agency_id.in_(list(agency_ids)))
+    for agency_id, key, value in session.execute(q):
+        out[agency_id][key] = Decimal(value)
+    return out
+
+
+def narratives_by_agency(session: Session, year: int, agency_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    t = NarrativeRow.__table__
+    out: dict[int, dict[str, str]] = {a: {} for a in agency_ids}
+    q = select(t.c.agency_id, t.c.section, t.c.text).where(t.c.year == year, t.c.agency_id.in_(list(agency_ids)))
+    for agency_id, section, text in session.execute(q):
+        out[agency_id][section] = text
+    return out
+
+
+def _table2_cells(cells: Mapping[str, Decimal]) -> dict[str, Any]:
+    return {k: (v if k == "fees.amount_10k_yuan" else int(v)) for k, v in cells.items() if k in TABLE2_KEYS}
+
+
+def _legacy_items(cells: Mapping[str, Decimal]) -> dict[str, int]:
+    return {k.split(".", 1)[1]: int(v) for k, v in cells.items() if k.startswith("items.")}
+
+
+# ----- whole reports --------------------------------------------------------------------------
+
+@dataclass
+class ReportSet:
+    """Every agency's own report for a year, the roll-ups, and what the checks found."""
+
+    year: int
+    own: dict[str, AnnualReport] = field(default_factory=dict)      # by agency code
+    rollups: dict[str, AnnualReport] = field(default_factory=dict)  # agencies with bodies under them
+    failures: list[CheckFailure] = field(default_factory=list)
+
+    def report(self, code: str, rollup: bool = False) -> AnnualReport:
+        return (self.rollups if rollup else self.own)[code]
+
+
+def build_reports(session: Session, year: int, root: str | None = None, *, check: bool = True) -> ReportSet:
+    """Reports of `year` for `root` and every body under it (None: every agency): each agency's
+    own figures, the roll-up of every agency that has bodies under it, and every check run."""
+    if year < 2008 or year > localtime.today().year:
+        raise InputError("year", "年度须在2008年至今年之间", f"无效的年度 {year}")
+    rows = list(session.scalars(select(AgencyRow)))
+    by_id = {r.id: r for r in rows}
+    if root is not None:
+        ids = directory.subtree_ids(session, directory.agency(session, root))
+    else:
+        ids = [r.id for r in rows]
+    this, before = _locks(session, year, ids)
+    t3 = table3_by_agency(session, year, ids if root is not None else None)
+    open_ids = [a for a in ids if a not in this]
+    t4 = table4_by_agency(session, year, open_ids, before) if open_ids else {}
+    fees = fees_by_agency(session, year, open_ids) if open_ids else {}
+    cons = consultations_by_agency(session, year, open_ids) if open_ids else {}
+    disc = disclosure_by_agency(session, year, open_ids) if open_ids else {}
+    narr = narratives_by_agency(session, year, ids)
+    out = ReportSet(year)
+    for a in ids:
+        row = by_id[a]
+        if a in this:
+            rep = replace(from_json(this[a].figures), locked=True)
+        else:
+            rep = AnnualReport(year, row.name, row.code, table2=table2_from_cells(_table2_cells(disc[a])),
+                               table3=t3[a], table4=t4[a], fees_fen=fees[a], consultations=cons[a],
+                               legacy_items=_legacy_items(disc[a]), narrative=narr[a])
+        out.own[row.code] = rep
+    children: dict[int, list[int]] = {}
+    for a in ids:
+        p = by_id[a].parent_id
+        if p is not None and p in set(ids):
+            children.setdefault(p, []).append(a)
+    for a in ids:
+        if a not in children:
+            continue
+        members = _subtree(a, children)
+        row = by_id[a]
+        parts = [out.own[by_id[m].code] for m in sorted(members, key=lambda m: by_id[m].code)]
+        out.rollups[row.code] = roll_up(parts, year=year, agency=row.name, agency_code=row.code,
+                                        narrative=narr[a])
+    if check:
+        out.failures = _check_all(session, out, ids, by_id, children)
+    return out
+
+
+def _subtree(a: int, children: Mapping[int, list[int]]) -> list[int]:
+    out, todo = [], [a]
+    while todo:
+        x = todo.pop()
+        out.append(x)
+        todo.extend(children.get(x, []))
+    return out
+
+
+def _check_all(session: Session, out: ReportSet, ids: Sequence[int], by_id: Mapping[int, AgencyRow],
+               children: Mapping[int, list[int]]) -> list[CheckFailure]:
+    """The checks of annual-report-2021.md on every report, carried_in against last year's
+    carried_out (stored or counted), and each roll-up against the sum of its parts."""
+    failures: list[CheckFailure] = []
+    prev_t3 = table3_by_agency(session, out.year - 1, ids) if out.year > 2008 else {}
+    for a in ids:
+        code = by_id[a].code
+        rep = out.own[code].to_json()
+        prev = {"year": out.year - 1, "table3": prev_t3[a]} if a in prev_t3 else None
+        failures.extend(check_report(rep, prev))
+    for code, rollup in out.rollups.items():
+        a = next(i for i in ids if by_id[i].code == code)
+        members = _subtree(a, children)
+        prev = None
+        if prev_t3:
+            tables = [prev_t3[m] for m in members]
+            prev = {"year": out.year - 1,
+                    "table3": {r: {c: sum(t[r][c] for t in tables) for c in tables[0][r]} for r in tables[0]}}
+        failures.extend(check_report(rollup.to_json(), prev))
+        failures.extend(check_rollup(rollup.to_json(), [out.own[by_id[m].code].to_json() for m in members]))
+    return failures
+
+
+def report_for(session: Session, year: int, agency: str | None, rollup: bool) -> tuple[AnnualReport, list[CheckFailure]]:
+    """One report: an agency's own, or its roll-up (the agency and every body under it)."""
+    code = agency or _only_root(session)
+    reports = build_reports(session, year, code)
+    if rollup and code not in reports.rollups:
+        row = directory.agency(session, code)
+        return (roll_up([reports.own[code]], year=year, agency=row.name, agency_code=code,
+                        narrative=reports.own[code].narrative), reports.failures)
+    return reports.report(code, rollup), reports.failures
+
+
+def _only_root(session: Session) -> str:
+    roots = list(session.scalars(select(AgencyRow.code).where(AgencyRow.parent_id.is_(None))))
+    if len(roots) != 1:
+        raise InputError("agency", "有多个（或没有）最上级机关时须用 --agency 指明机关",
+                         f"最上级机关：{'、'.join(roots) or '无'}")
+    return roots[0]
+
+
+# ----- locking --------------------------------------------------------------------------------
+
+def lock_period(session: Session, year: int, agency: str, by: str) -> list[str]:
+    """Lock `year` for the agency and every body under it (those already locked stay as they
+    are). Refused when the figures fail a check, or when a later year is already locked.
+    Returns the codes newly locked."""
+    directory.actor(session, by)
+    if year >= localtime.today().year:
+        raise InputError("year", "只能锁定已结束的年度", f"{year}年尚未结束")
+    root = directory.agency(session, agency)
+    ids = directory.subtree_ids(session, root)
+    later = session.execute(select(AgencyRow.code, LockedReportRow.year)
+                            .join(AgencyRow, AgencyRow.id == LockedReportRow.agency_id)
+                            .where(LockedReportRow.agency_id.in_(ids), LockedReportRow.year > year)).first()
+    if later is not None:
+        raise InputError("year", "须按年度顺序锁定：已锁定更晚年度后不能再锁定更早年度",
+                         f"{later[0]} 已锁定 {later[1]} 年")
+    reports = build_reports(session, year, agency)
+    own_failures = [f for f in reports.failures]
+    if own_failures:
+        f = own_failures[0]
+        raise InputError("year", "数字未通过年度报告核对的不能锁定", f.text())
+    this, before = _locks(session, year, ids)
+    max_case_id = session.scalar(select(func.max(CaseRow.id))) or 0
+    now = localtime.now()
+    done = []
+    by_id = {r.id: r for r in session.scalars(select(AgencyRow).where(AgencyRow.id.in_(ids)))}
+    for a in ids:
+        if a in this:
+            continue
+        code = by_id[a].code
+        figures = replace(reports.own[code], locked=True).to_json()
+        lock = LockedReportRow(agency_id=a, year=year, figures=figures, max_case_id=max_case_id,
+                               locked_by=by, locked_at=now)
+        session.add(lock)
+        session.flush()
+        _store_carry(session, lock.id, a, year, before.get(a))
+        carried = session.scalar(select(func.count()).select_from(LockedCarryRow)
+                                 .where(LockedCarryRow.lock_id == lock.id))
+        if carried != figures["table3"]["carried_out"]["total"]:  # the same rules, counted twice
+            raise RuntimeError(f"{code} {year}: {carried} carried-over cases stored, "
+                               f"{figures['table3']['carried_out']['total']} counted")
+        done.append(code)
+    return done
+
+
+def _store_carry(session: Session, lock_id: int, agency_id: int, year: int, previous: _Lock | None) -> None:
+    """Store the cases carried out of the locked year, set-wise (INSERT … SELECT)."""
+    c = CaseRow.__table__
+    _start, end = year_bounds(year)
+    if previous is None:
+        frm, received, closed = _effective(None, None)
+    else:
+        frm, received, closed = _effective([previous.id], previous.year)
+    q = (select(literal_column(str(int(lock_id))), c.c.id, c.c.applicant_kind).select_from(frm)
+         .where(c.c.agency_id == agency_id, received <= end, or_(closed.is_(None), closed > end)))
+    session.execute(insert(LockedCarryRow.__table__).from_select(["lock_id", "case_id", "applicant_kind"], q))
+
+
+def locked_years(session: Session, agency: str) -> list[tuple[int, str, dt.datetime]]:
+    row = directory.agency(session, agency)
+    return [(r.year, r.locked_by, r.locked_at) for r in session.scalars(
+        select(LockedReportRow).where(LockedReportRow.agency_id == row.id).order_by(LockedReportRow.year))]
+

@@ -1,0 +1,530 @@
+"""Notices: every template for each of its outcomes, the files staff print and edit, the register.
+
+What a user would notice: each notice carries its case number, its document number, the dates the
+clock computed, the article it applies, and (on adverse replies) the remedies — in the HTML, in
+the text extracted from the PDF and in the DOCX; the numbers of an agency's notices run without
+gaps; a stored notice renders to the same bytes again; applicant text never turns into markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from foi_workflow.domain.case import _MOVES, OWN_MOVE_OUTCOMES
+from foi_workflow.domain.errors import FoiError
+from foi_workflow.domain.outcomes import OUTCOMES
+from foi_workflow.domain.applicants import Applicant, mask
+from foi_workflow.notices import catalog, register, templating
+from foi_workflow.services import cases, directory
+from foi_workflow.storage import db
+from foi_workflow.storage.models import AgencyRow, CaseEventRow, NumberSeriesRow
+from foi_workflow.storage.notice_tables import NoticeRow
+
+D = dt.date
+TODAY = D(2026, 11, 29)
+RECEIVED = D(2026, 3, 2)  # a Monday
+AGENCY, GOV = "yc-zrzy", "yc"
+AGENCY_NAME, GOV_NAME = "榆次区自然资源局", "榆次区人民政府"
+
+
+def _resident_id(base17: str) -> str:
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return base17 + "10X98765432"[sum(int(c) * w for c, w in zip(base17, weights)) % 11]
+
+
+PERSON_ID = _resident_id("14070219800101123")  # never to appear in clear
+
+
+@pytest.fixture
+def office(clean_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    monkeypatch.setenv("FOI_TODAY", TODAY.isoformat())
+    monkeypatch.setenv("FOI_NOTICES_DIR", str(tmp_path / "notices"))
+    with db.session_scope(clean_db) as s:
+        directory.add_agency(s, GOV, GOV_NAME, "government")
+        directory.add_agency(s, AGENCY, AGENCY_NAME, "department", parent=GOV)
+        for code, role in (("c1", "clerk"), ("h1", "head"), ("r1", "reviewer")):
+            directory.add_staff(s, code, code, role, AGENCY)
+    return clean_db
+
+
+def new_case(url: str, name: str = "张三", subject: str = "某村集体土地征收批复文件",
+             received: D = RECEIVED) -> str:
+    applicant = Applicant("natural_person", name, "resident_id", PERSON_ID)
+    return cases.register(agency=AGENCY, applicant=applicant, channel="online", received=received,
+                          subject=subject, actor="c1", today=TODAY, url=url).case_no
+
+
+def step(url: str, case_no: str, move: str, actor: str, on: D, /, **data: Any):
+    return cases.step(case_no, move, on=on, actor=actor, data=data, today=TODAY, url=url)
+
+
+def notices_of(url: str, case_no: str) -> list[register.NoticeRecord]:
+    with db.session_scope(url) as s:
+        return register.list_notices(s, case_no=case_no)
+
+
+def cn(day: D) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def squash(text: str) -> str:
+    """Text as a reader sees it: line breaks and spacing from the layout removed."""
+    return re.sub(r"\s+", "", text)
+
+
+def texts(rendered: register.Rendered) -> dict[str, str]:
+    """The text of each file: the HTML's visible text, the PDF's extracted text, the DOCX's."""
+    import docx
+    from pypdf import PdfReader
+
+    from foi_workflow.notices.html_doc import to_document
+
+    html = rendered.files["html"].read_text("utf-8")
+    doc = to_document(html, TODAY)
+    html_text = " ".join([doc.issuer, doc.doc_no, doc.title, doc.addressee, doc.signature, doc.date_text]
+                         + [getattr(b, "text", " ".join(" ".join(r) for r in getattr(b, "rows", ())))
+                            for b in (*doc.blocks, *doc.postscript)])
+    pdf = PdfReader(io.BytesIO(rendered.files["pdf"].read_bytes()))
+    pdf_text = "\n".join(p.extract_text() for p in pdf.pages)
+    d = docx.Document(io.BytesIO(rendered.files["docx"].read_bytes()))
+    docx_text = "\n".join([p.text for p in d.paragraphs]
+                          + [c.text for t in d.tables for r in t.rows for c in r.cells])
+    return {"html": squash(html_text), "pdf": squash(pdf_text), "docx": squash(docx_text)}
+
+
+def assert_everywhere(found: dict[str, str], *needles: str) -> None:
+    for fmt, text in found.items():
+        for needle in needles:
+            assert squash(needle) in text, f"{fmt} lacks “{needle}”"
+
+
+def assert_nowhere(found: dict[str, str], *needles: str) -> None:
+    for fmt, text in found.items():
+        for needle in needles:
+            assert squash(needle) not in text, f"{fmt} has “{needle}”"
+
+
+# ----- every outcome: the steps that reach it ---------------------------------------------------
+
+def _withheld(ground: str):
+    return [("accept", "c1", D(2026, 3, 3), {}),
+            ("sign_off", "r1", D(2026, 3, 5), {"decision": "withhold", "ground": ground}),
+            ("reply", "h1", D(2026, 3, 10), {"outcome": f"withheld.{ground}"})]
+
+
+PATHS: dict[str, list[tuple[str, str, D, dict[str, Any]]]] = {
+    "already_public": [("reply_on_spot", "c1", RECEIVED, {"outcome": "already_public"})],
+    "disclosed": [("accept", "c1", D(2026, 3, 3), {}),
+                  ("sign_off", "r1", D(2026, 3, 5), {"decision": "disclose"}),
+                  ("reply", "h1", D(2026, 3, 10), {"outcome": "disclosed"})],
+    "partial": [("accept", "c1", D(2026, 3, 3), {}),
+                ("sign_off", "r1", D(2026, 3, 5), {"decision": "partial", "ground": "process_info"}),
+                ("reply", "h1", D(2026, 3, 10), {"outcome": "partial"})],
+    **{f"withheld.{g}": _withheld(g) for g in ("state_secret", "prohibited_by_law",
+                                              "security_stability", "third_party_rights",
+                                              "internal_affairs", "process_info", "enforcement_file")},
+    "unavailable.still_unclear": [
+        ("request_correction", "c1", D(2026, 3, 4), {"items": "请写明文件名称", "delivered": "2026-03-05"}),
+        ("correction_received", "c1", D(2026, 3, 9), {}),
+        ("reply", "h1", D(2026, 3, 16), {"outcome": "unavailable.still_unclear"})],
+    "unavailable.not_this_agency": [("reply", "h1", D(2026, 3, 10),
+                                     {"outcome": "unavailable.not_this_agency",
+                                      "right_agency": "榆次区住房和城乡建设局"})],
+    "other.no_correction": [
+        ("request_correction", "c1", D(2026, 3, 4), {"items": "请写明文件名称", "delivered": "2026-03-05"}),
+        ("correction_lapsed", "c1", D(2026, 4, 1), {})],
+    "other.fee_unpaid": [("accept", "c1", D(2026, 3, 3), {}),
+                         ("fee_notice", "c1", D(2026, 3, 4),
+                          {"method": "per_volume", "amount": 700, "delivered": "2026-03-05"}),
+                         ("fee_lapsed", "c1", D(2026, 4, 6), {})],
+    "other.withdrawn": [("withdraw", "c1", D(2026, 3, 6), {})],
+}
+
+
+def path_to(outcome: str) -> list[tuple[str, str, D, dict[str, Any]]]:
+    return PATHS.get(outcome, [("reply", "h1", D(2026, 3, 10), {"outcome": outcome})])
+
+
+def test_every_outcome_row_of_the_annual_report_has_a_closing_notice():
+    rows = {o.report_row for o in OUTCOMES.values()}
+    from foi_workflow.domain.outcomes import REPORT_ROWS
+
+    assert rows == set(REPORT_ROWS)
+    for code in OUTCOMES:  # each outcome is reached by a move that issues a reply or abandonment
+        move = OWN_MOVE_OUTCOMES.get(code, "reply")
+        assert catalog.kinds_for(move, {"outcome": code}) in (("reply",), ("abandonment",))
+    assert {k for k in catalog.ISSUED_BY} <= set(_MOVES)
+    for kind in catalog.NOTICE_KINDS.values():
+        assert (templating.templates_dir() / kind.template).is_file()
+
+
+@pytest.mark.parametrize("outcome", sorted(OUTCOMES))
+def test_closing_notice_of_each_outcome_states_case_article_reasons_and_remedies(office, outcome, tmp_path):
+    url = office
+    case_no = new_case(url)
+    for move, who, on, data in path_to(outcome):
+        step(url, case_no, move, who, on, **data)
+    closing = [n for n in notices_of(url, case_no) if n.kind in ("reply", "abandonment")]
+    assert len(closing) == 1
+    rec = closing[0]
+    o = OUTCOMES[outcome]
+    assert rec.kind == ("abandonment" if outcome in catalog.ABANDONMENT_OUTCOMES else "reply")
+    rendered = register.render(rec.key, tmp_path, url=url)
+    found = texts(rendered)
+    replied_on = path_to(outcome)[-1][2]
+    assert_everywhere(found, case_no, rec.doc_no, AGENCY_NAME, "张三", cn(replied_on), cn(RECEIVED))
+    assert_nowhere(found, PERSON_ID)
+    if o.article.startswith("第"):
+        assert_everywhere(found, "《中华人民共和国政府信息公开条例》" + o.article)
+    if o.adverse:
+        assert_everywhere(found, "申请行政复议", f"{GOV_NAME}申请行政复议", "60日内")
+        if o.refusal:  # since 2024-01-01: review first for a refusal to disclose
+            assert_everywhere(found, "应当先申请行政复议")
+            assert_nowhere(found, "6个月内")
+        else:
+            assert_everywhere(found, "6个月内依法向人民法院提起行政诉讼")
+    else:
+        assert_nowhere(found, "行政复议", "行政诉讼")
+    if outcome == "unavailable.not_this_agency":
+        assert_everywhere(found, "榆次区住房和城乡建设局")
+    if outcome == "partial":
+        assert_everywhere(found, "过程性信息", "第三十六条第（三）项、第十六条第二款")
+    if outcome == "other.no_correction":  # the window the clock computed, and when it ended
+        with db.session_scope(url) as s:
+            _row, _events, case = cases.load(s, case_no)
+            end = case.schedule(cases.session_calendar(s)).get("correction_window_end").date
+        assert_everywhere(found, f"补正期限已于{cn(end)}届满")
+    if outcome == "other.fee_unpaid":
+        with db.session_scope(url) as s:
+            _row, _events, case = cases.load(s, case_no)
+            due = case.schedule(cases.session_calendar(s)).get("fee_payment_due").date
+        assert_everywhere(found, f"缴费期限已于{cn(due)}届满", "700元")
+    title = "终止办理告知书" if outcome == "other.withdrawn" else (
+        "视为放弃告知书" if rec.kind == "abandonment" else "答复书")
+    assert_everywhere(found, title)
+
+
+# ----- the other notices --------------------------------------------------------------------------
+
+def _due(url: str, case_no: str, key: str, subject: str | None = None) -> D:
+    with db.session_scope(url) as s:
+        row, _events, case = cases.load(s, case_no)
+        agency = s.get(AgencyRow, row.agency_id)
+        schedule = case.schedule(cases.session_calendar(s), directory.agency_settings(agency))
+    return next(d.date for d in schedule.dates if d.key == key and (subject is None or d.subject == subject))
+
+
+def test_receipt_states_receipt_date_channel_case_number_and_the_computed_reply_due(office, tmp_path):
+    url = office
+    case_no = new_case(url)
+    step(url, case_no, "acknowledge", "c1", RECEIVED)
+    (rec,) = notices_of(url, case_no)
+    assert rec.kind == "receipt" and rec.number == 1
+    found = texts(register.render(rec.key, tmp_path, url=url))
+    due = _due(url, case_no, "reply_due")
+    assert due == D(2026, 3, 30)
+    assert_everywhere(found, case_no, "网络提交", cn(RECEIVED), cn(due), "接收回执",
+                      "第三十三条第二款", mask(PERSON_ID))
+    assert_nowhere(found, PERSON_ID)
+
+
+def test_correction_notice_lists_the_matters_and_the_window_the_clock_computed(office, tmp_path):
+    url = office
+    case_no = new_case(url)
+    step(url, case_no, "request_correction", "c1", D(2026, 3, 4), items="请写明文件名称、文号",
+         delivered="2026-03-05")
+    (rec,) = notices_of(url, case_no)
+    found = texts(register.render(rec.key, tmp_path, url=url))
+    end = _due(url, case_no, "correction_window_end")
+    assert_everywhere(found, "补正告知书", "请写明文件名称、文号", "15个工作日", cn(end), "第三十条",
+                      "视为放弃申请")
+
+
+def test_extension_notice_states_the_old_and_the_new_reply_due(office, tmp_path):
+    url = office
+    case_no = new_case(url)
+    step(url, case_no, "accept", "c1", D(2026, 3, 3))
+    before = _due(url, case_no, "reply_due")
+    step(url, case_no, "extend", "h1", D(2026, 3, 20), days=10, reasons="需调取档案核实")
+    after = _due(url, case_no, "reply_due")
+    (rec,) = notices_of(url, case_no)
+    found = texts(register.render(rec.key, tmp_path, url=url))
+    assert after > before
+    assert_everywhere(found, "延期答复告知书", cn(before), cn(after), "延长10个工作日", "需调取档案核实",
+                      "第三十三条第二款")
+
+
+def test_consultation_letters_go_to_the_third_party_and_the_other_agency_with_their_due_dates(office, tmp_path):
+    url = office
+    case_no = new_case(url)
+    step(url, case_no, "accept", "c1", D(2026, 3, 3))
+    step(url, case_no, "consult", "c1", D(2026, 3, 4), kind="third_party", party="某建筑公司",
+         delivered="2026-03-05")
+    step(url, case_no, "consult", "c1", D(2026, 3, 4), kind="other_agency", party="榆次区发展和改革局",
+         delivered="2026-03-06")
+    third, other = notices_of(url, case_no)
+    assert (third.kind, third.addressee) == ("third_party_consultation", "某建筑公司")
+    assert (other.kind, other.addressee) == ("agency_consultation", "榆次区发展和改革局")
+    f3 = texts(register.render(third.key, tmp_path, url=url))
+    assert_everywhere(f3, "某建筑公司", "第三十二条", "15个工作日",
+                      cn(_due(url, case_no, "third_party_answer_due", "某建筑公司")))
+    assert_nowhere(f3, "张三")  # the applicant is not named to the third party
+    fo = texts(register.render(other.key, tmp_path, url=url))
+    assert_everywhere(fo, "榆次区发展和改革局", "第三十四条", "视为同意公开",
+                      cn(_due(url, case_no, "other_agency_answer_due", "榆次区发展和改革局")))
+
+
+def test_public_interest_notice_tells_the_objecting_third_party_what_and_why(office, tmp_path):
+    url = office
+    case_no = new_case(url, subject="某企业排污监测数据")
+    step(url, case_no, "accept", "c1", D(2026, 3, 3))
+    step(url, case_no, "consult", "c1", D(2026, 3, 4), kind="third_party", party="某化工企业")
+    step(url, case_no, "consultation_answered", "c1", D(2026, 3, 10), answer="objection")
+    step(url, case_no, "public_interest_override", "h1", D(2026, 3, 11), reasons="涉及周边居民健康")
+    rec = notices_of(url, case_no)[-1]
+    assert (rec.kind, rec.addressee) == ("public_interest", "某化工企业")
+    found = texts(register.render(rec.key, tmp_path, url=url))
+    assert_everywhere(found, "某化工企业", "某企业排污监测数据", "涉及周边居民健康", "决定予以公开",
+                      "第三十二条", cn(D(2026, 3, 4)))
+
+
+def test_fee_notice_states_basis_rate_amount_how_to_pay_and_the_payment_due(office, tmp_path):
+    url = office
+    case_no = new_case(url)
+    step(url, case_no, "accept", "c1", D(2026, 3, 3))
+    step(url, case_no, "fee_notice", "c1", D(2026, 3, 4), method="per_volume", amount=3700,
+         delivered="2026-03-05")
+    (rec,) = notices_of(url, case_no)
+    found = texts(register.render(rec.key, tmp_path, url=url))
+    due = _due(url, case_no, "fee_payment_due")
+    assert_everywhere(found, "收费通知书", "国办函〔2020〕109号", "按量计收", "第31–100页", "每页10元",
+                      "第201页起", "每页40元", "3700元", "缴费方式", cn(due), "第四十二条")
+
+
+def test_longer_deadline_notice_gives_the_reasons_and_the_new_date(office, tmp_path):
+    url = office
+    case_no = new_case(url)
+    step(url, case_no, "accept", "c1", D(2026, 3, 3))
+    statutory = _due(url, case_no, "reply_due")
+    step(url, case_no, "set_longer_deadline", "h1", D(2026, 3, 5), due="2026-05-29",
+         reasons="申请涉及五年文件需分批整理")
+    (rec,) = notices_of(url, case_no)
+    found = texts(register.render(rec.key, tmp_path, url=url))
+    assert_everywhere(found, "说明理由告知书", "第三十五条", cn(statutory), cn(D(2026, 5, 29)),
+                      "申请涉及五年文件需分批整理")
+
+
+def test_steps_that_issue_nothing_register_nothing(office):
+    url = office
+    case_no = new_case(url)
+    for move, who, on, data in (("accept", "c1", D(2026, 3, 3), {}),
+                                ("sign_off", "r1", D(2026, 3, 5), {"decision": "disclose"})):
+        step(url, case_no, move, who, on, **data)
+    assert notices_of(url, case_no) == []
+
+
+# ----- safe rendering -------------------------------------------------------------------------------
+
+HOSTILE_NAME = "李{{ 7*7 }}{% if true %}X{% endif %}<script>alert(1)</script>\x07\u202e&amp;"
+HOSTILE_SUBJECT = "第一行\n第二行  {{ config }}\x1b<b>粗</b>"
+
+
+def test_applicant_text_with_template_syntax_html_and_control_characters_comes_out_literally(office, tmp_path):
+    url = office
+    case_no = new_case(url, name=HOSTILE_NAME, subject=HOSTILE_SUBJECT)
+    step(url, case_no, "acknowledge", "c1", RECEIVED)
+    (rec,) = notices_of(url, case_no)
+    rendered = register.render(rec.key, tmp_path, url=url)
+    html = rendered.files["html"].read_text("utf-8")
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<b>粗" not in html
+    assert "49" not in html and "\x07" not in html and "\u202e" not in html and "\x1b" not in html
+    found = texts(rendered)
+    assert_everywhere(found, "{{7*7}}{%iftrue%}X{%endif%}<script>alert(1)</script>\\x07\\u202e&amp;",
+                      "第一行", "第二行{{config}}\\x1b<b>粗</b>")
+
+
+def test_a_template_cannot_reach_python_internals(tmp_path, monkeypatch):
+    (tmp_path / "evil.html.j2").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}", "utf-8")
+    monkeypatch.setenv("FOI_TEMPLATES_DIR", str(tmp_path))
+    v = templating.current_set().version("evil.html.j2")
+    with pytest.raises(templating.TemplateProblem):
+        templating.render("evil.html.j2", v.sources, {}, v.version)
+
+
+def test_a_missing_field_is_an_error_and_the_step_writes_nothing(office, tmp_path, monkeypatch):
+    url = office
+    case_no = new_case(url)
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    for p in templating.templates_dir().glob("*.j2"):
+        (folder / p.name).write_text(p.read_text("utf-8"), "utf-8")
+    receipt = folder / "receipt.html.j2"
+    receipt.write_text(receipt.read_text("utf-8").replace("{{ case.case_no }}", "{{ case.no_such_field }}"),
+                       "utf-8")
+    monkeypatch.setenv("FOI_TEMPLATES_DIR", str(folder))
+    with pytest.raises(FoiError) as info:
+        step(url, case_no, "acknowledge", "c1", RECEIVED)
+    assert "no_such_field" in info.value.message
+    with db.session_scope(url) as s:
+        assert s.scalar(select(func.count()).select_from(NoticeRow)) == 0
+        assert s.scalar(select(func.count()).select_from(CaseEventRow)) == 1  # register only
+        assert s.scalar(select(NumberSeriesRow.last).where(NumberSeriesRow.series == "notice")) is None
+
+
+def test_a_value_that_is_none_or_a_method_never_prints(tmp_path):
+    sources = {"t.html.j2": "<p>{{ a }}</p>", "m.html.j2": "<p>{{ d.items }}</p>"}
+    with pytest.raises(templating.TemplateProblem):
+        templating.render("t.html.j2", sources, {"a": None})
+    with pytest.raises(templating.TemplateProblem):
+        templating.render("m.html.j2", sources, {"d": {"items": "x"}})
+
+
+# ----- the register ---------------------------------------------------------------------------------
+
+def test_notice_numbers_run_per_agency_and_year_across_cases(office):
+    url = office
+    a, b = new_case(url), new_case(url)
+    step(url, a, "acknowledge", "c1", RECEIVED)
+    step(url, b, "acknowledge", "c1", RECEIVED)
+    step(url, a, "reply", "h1", D(2026, 3, 10), outcome="unavailable.not_held")
+    earlier = new_case(url, received=D(2025, 12, 1))
+    step(url, earlier, "acknowledge", "c1", D(2025, 12, 1))
+    with db.session_scope(url) as s:
+        recs = register.list_notices(s, agency=AGENCY)
+    assert [(r.year, r.number) for r in recs] == [(2025, 1), (2026, 1), (2026, 2), (2026, 3)]
+    assert recs[3].doc_no == f"{AGENCY_NAME}依申请公开〔2026〕3号"
+    assert recs[3].key == f"{AGENCY}-2026-N00003"
+    assert recs[0].doc_no == f"{AGENCY_NAME}依申请公开〔2025〕1号"
+
+
+def test_a_stored_notice_renders_byte_identically_and_tampering_is_caught(office, tmp_path):
+    url = office
+    case_no = new_case(url)
+    step(url, case_no, "reply", "h1", D(2026, 3, 10), outcome="unavailable.not_held")
+    (rec,) = notices_of(url, case_no)
+    first = register.render(rec.key, tmp_path / "a", url=url)
+    assert set(first.recorded) == {"pdf", "docx"}
+    again = register.render(rec.key, tmp_path / "b", url=url)
+    assert again.recorded == ()
+    for fmt in register.FORMATS:
+        assert first.files[fmt].read_bytes() == again.files[fmt].read_bytes()
+    with db.session_scope(url) as s:
+        row = register.find(s, rec.key)
+        assert (row.pdf_sha256, row.docx_sha256) == (first.sha256["pdf"], first.sha256["docx"])
+        ctx = json.loads(json.dumps(row.context))
+        ctx["case"]["subject"] = "被改动的内容"
+        row.context = ctx
+    with pytest.raises(register.NoticeMismatch):
+        register.render(rec.key, tmp_path / "c", url=url)
+
+
+def test_template_edits_change_new_notices_but_old_ones_render_from_their_stored_version(office, tmp_path, monkeypatch):
+    url = office
+    a = new_case(url)
+    step(url, a, "acknowledge", "c1", RECEIVED)
+    (old,) = notices_of(url, a)
+    before = register.render(old.key, tmp_path / "before", url=url)
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    for p in templating.templates_dir().glob("*.j2"):
+        (folder / p.name).write_text(p.read_text("utf-8"), "utf-8")
+    receipt = folder / "receipt.html.j2"
+    receipt.write_text(receipt.read_text("utf-8").replace("现出具回执如下", "现出具接收回执如下"), "utf-8")
+    monkeypatch.setenv("FOI_TEMPLATES_DIR", str(folder))
+    b = new_case(url)
+    step(url, b, "acknowledge", "c1", RECEIVED)
+    (new,) = notices_of(url, b)
+    assert new.template_version != old.template_version
+    assert "现出具接收回执如下" in register.render(new.key, tmp_path / "new", url=url).files["html"].read_text("utf-8")
+    after = register.render(old.key, tmp_path / "after", url=url)
+    assert after.files["pdf"].read_bytes() == before.files["pdf"].read_bytes()
+    assert "现出具回执如下" in after.files["html"].read_text("utf-8")
+
+
+def test_a_corrected_notice_is_a_new_number_and_the_old_one_stays(office, tmp_path):
+    url = office
+    case_no = new_case(url)
+    step(url, case_no, "reply", "h1", D(2026, 3, 10), outcome="unavailable.not_this_agency",
+         right_agency="榆次区住建局")
+    (old,) = notices_of(url, case_no)
+    old_files = register.render(old.key, tmp_path / "old", url=url)
+    fixed = register.reissue(old.key, actor="h1", reason="负责公开的机关名称写错", on=D(2026, 3, 12), url=url)
+    assert (fixed.number, fixed.supersedes, fixed.issued_on) == (2, old.key, D(2026, 3, 12))
+    with db.session_scope(url) as s:
+        assert register.record(s, register.find(s, old.key)).superseded_by == (fixed.key,)
+    again = register.render(old.key, tmp_path / "old2", url=url)
+    assert again.files["pdf"].read_bytes() == old_files.files["pdf"].read_bytes()
+    found = texts(register.render(fixed.key, tmp_path / "new", url=url))
+    assert_everywhere(found, fixed.doc_no, f"更正并替代本机关{cn(D(2026, 3, 10))}出具的{old.doc_no}",
+                      "负责公开的机关名称写错")
+    with pytest.raises(FoiError):
+        register.reissue(old.key, actor="h1", reason=" ", url=url)
+
+
+def test_files_are_deterministic_documents_with_the_issue_date_in_their_metadata(office, tmp_path):
+    import zipfile
+
+    import docx
+    from pypdf import PdfReader
+
+    url = office
+    case_no = new_case(url)
+    step(url, case_no, "reply", "h1", D(2026, 3, 10), outcome="unavailable.not_held")
+    (rec,) = notices_of(url, case_no)
+    r = register.render(rec.key, tmp_path, url=url)
+    pdf = PdfReader(io.BytesIO(r.files["pdf"].read_bytes()))
+    assert pdf.metadata["/CreationDate"].startswith("D:20260310")
+    assert pdf.pages[0].mediabox.width == pytest.approx(595.28, abs=0.1)  # A4
+    fonts = {str(f.get("/BaseFont")) for p in pdf.pages
+             for f in (p["/Resources"]["/Font"].get_object().values())}
+    assert any("NotoSansSC" in f for f in fonts)  # the CJK font is embedded (as a subset)
+    with zipfile.ZipFile(r.files["docx"]) as z:
+        assert {i.date_time[:3] for i in z.infolist()} == {(2026, 3, 10)}
+    d = docx.Document(str(r.files["docx"]))
+    assert d.core_properties.created.date() == D(2026, 3, 10)
+    assert d.sections[0].page_width.mm == pytest.approx(210, abs=0.5)
+
+
+# ----- the command line -----------------------------------------------------------------------------
+
+def foi(*args: str, url: str) -> subprocess.CompletedProcess:
+    import os
+
+    env = {**os.environ, "FOI_DATABASE_URL": url}
+    return subprocess.run([sys.executable, "-m", "foi_workflow.cli.main", *args], capture_output=True,
+                          text=True, env=env, timeout=120)
+
+
+def test_notice_commands_list_show_render_and_never_import_prefect(office, tmp_path):
+    url = office
+    case_no = new_case(url)
+    step(url, case_no, "acknowledge", "c1", RECEIVED)
+    listed = foi("notice", "list", "--case", case_no, "--json", url=url)
+    assert listed.returncode == 0, listed.stderr
+    (item,) = json.loads(listed.stdout)
+    assert item["kind"] == "receipt" and item["case_no"] == case_no
+    shown = foi("notice", "show", item["key"], url=url)
+    assert shown.returncode == 0 and item["doc_no"] in shown.stdout and "发文字号" in shown.stdout
+    out = tmp_path / "files"
+    rendered = foi("notice", "render", item["key"], "--out", str(out), "--json", url=url)
+    assert rendered.returncode == 0, rendered.stderr
+    files = json.loads(rendered.stdout)["files"]
+    assert sorted(Path(p).suffix for p in files.values()) == [".docx", ".html", ".pdf"]
+    missing = foi("notice", "show", "yc-zrzy-2026-N09999", url=url)
+    assert missing.returncode == 2 and "未找到文书" in missing.stderr
+    probe = subprocess.run(
+        [sys.executable, "-c",
+         "import sys; from foi_workflow.cli import notice_cmd; from foi_workflow.notices import register;"
+         "print('PREFECT' if 'prefect' in sys.modules else 'NO-PREFECT')"],
+        capture_output=True, text=True, timeout=60)
+    assert probe.stdout.strip() == "NO-PREFECT"
