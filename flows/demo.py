@@ -267,6 +267,11 @@ def main() -> None:
     console.print(f"\n已写出 {len(rows)} 件案件的办理结果：{out / 'demo-cases.json'}\n")
     issued = sorted((out / "notices").glob("*.pdf"))
     console.print(f"已出具文书 {len(issued)} 件（每件 PDF、DOCX、HTML 各一份）：{out / 'notices'}\n")
+    from flows.sweep import demo_sweep
+    from flows.year_end import demo_statistics
+
+    demo_sweep(out, console)        # supervisors' board: out/alerts.json
+    demo_statistics(out, console)   # the annual report of the district: out/report/
     clock_demo(out, console)
 
 

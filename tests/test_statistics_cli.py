@@ -262,3 +262,22 @@ def test_annual_refuses_unknown_format_and_legacy_for_2019_rules_years(yuci, tmp
     assert "2008年格式" in bad("stats", "annual", "--year", "2025", "--agency", "yuci",
                               "--format", "legacy-2008").output
     assert "--out" in bad("stats", "annual", "--year", "2025", "--agency", "yuci", "--format", "pdf").output
+
+
+def test_pdf_table_split_over_pages_repeats_its_header_and_keeps_every_row_on_its_page(yuci, tmp_path):
+    """Table 3 does not fit on one page: each page it continues on starts with its header rows,
+    and sections 四 to 六 come after its last row (nothing drawn over the text)."""
+    _cases_2025(yuci)
+    pdf_file = tmp_path / "r.pdf"
+    ok("stats", "annual", "--year", "2025", "--agency", "yuci", "--rollup", "--format", "pdf", "--out", str(pdf_file))
+    from pypdf import PdfReader
+
+    pages = [re.sub(r"\s+", "", p.extract_text()) for p in PdfReader(str(pdf_file)).pages]
+    assert len(pages) >= 2
+    with_rows = [k for k, p in enumerate(pages) if "（三）" in p or "（四）" in p or "（五）" in p]
+    assert with_rows, pages
+    for k in with_rows:
+        assert "申请人情况" in pages[k] and "法人或其他组织" in pages[k], k
+    last = pages[with_rows[-1]]
+    assert last.index("四、结转下年度继续办理") < last.index("四、政府信息公开行政复议、行政诉讼情况")
+    assert "".join(pages).count("一、本年新收政府信息公开申请数量") == 1

@@ -303,26 +303,40 @@ def render_pdf(r: AnnualReport) -> bytes:
                 heights[i] = max(heights[i], len(lines_of[(i, j)]) * lh + 2 * pad)
         n_head = next((i for i, row in enumerate(g.rows) if not any(c.header for c in row)), len(g.rows))
         need(sum(heights[:n_head + 1]))
-        ys: dict[int, float] = {}
-        y = pdf.get_y()
-        for i in range(len(g.rows)):
-            if i >= n_head and y + heights[i] > bottom:
-                pdf.add_page()
-                y = pdf.get_y()
-            ys[i] = y
+        # Lay the rows out page by page first (header rows again at the top of each new page),
+        # then draw each on its own page: fpdf2 lets us go back to an earlier page.
+        placed: list[tuple[int, int, float]] = []   # (row, page, y)
+        page, y = pdf.page, pdf.get_y()
+        for i in range(n_head):
+            placed.append((i, page, y))
             y += heights[i]
-        pdf.set_line_width(0.2)
+        for i in range(n_head, len(g.rows)):
+            if y + heights[i] > bottom:
+                pdf.add_page()
+                page, y = pdf.page, pdf.get_y()
+                for h_i in range(n_head):
+                    placed.append((h_i, page, y))
+                    y += heights[h_i]
+            placed.append((i, page, y))
+            y += heights[i]
+        cells_of: dict[int, list[tuple[int, Cell]]] = {}
         for i, j, c in positions:
-            x0, x1 = xs[j], xs[j + c.colspan]
-            y0 = ys[i]
-            h = sum(heights[i:i + c.rowspan])
-            pdf.rect(x0, y0, x1 - x0, h)
-            pdf.set_font("cjk", "B" if c.header else "", size)
-            lines = lines_of[(i, j)]
-            ty = y0 + (h - len(lines) * lh) / 2
-            for k, ln in enumerate(lines):
-                pdf.set_xy(x0 + pad, ty + k * lh)
-                pdf.cell(x1 - x0 - 2 * pad, lh, ln, align=c.align)
+            cells_of.setdefault(i, []).append((j, c))
+        last_page = pdf.page
+        pdf.set_line_width(0.2)
+        for i, on_page, y0 in placed:
+            pdf.page = on_page
+            for j, c in cells_of.get(i, []):
+                x0, x1 = xs[j], xs[j + c.colspan]
+                h = sum(heights[i:i + c.rowspan])
+                pdf.rect(x0, y0, x1 - x0, h)
+                pdf.set_font("cjk", "B" if c.header else "", size)
+                lines = lines_of[(i, j)]
+                ty = y0 + (h - len(lines) * lh) / 2
+                for k, ln in enumerate(lines):
+                    pdf.set_xy(x0 + pad, ty + k * lh)
+                    pdf.cell(x1 - x0 - 2 * pad, lh, ln, align=c.align)
+        pdf.page = last_page
         pdf.set_xy(L.MARGIN_LEFT, y + 2)
 
     text(title(r), L.TITLE_PT * 0.8, "B", align="C", indent=False)
