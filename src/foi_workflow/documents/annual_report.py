@@ -232,8 +232,10 @@ def render_docx(r: AnnualReport) -> bytes:
             table.alignment = WD_TABLE_ALIGNMENT.CENTER
             total_w = L.TEXT_W
             for j, w in enumerate(content.widths):
+                width = Mm(total_w * w / sum(content.widths))
+                table.columns[j].width = width  # the table grid (LibreOffice, WPS lay out by it)
                 for cell in table.columns[j].cells:
-                    cell.width = Mm(total_w * w / sum(content.widths))
+                    cell.width = width              # each cell (Word lays out by these)
             for i, j, c in positions:
                 target = table.cell(i, j)
                 if c.rowspan > 1 or c.colspan > 1:
