@@ -21,7 +21,9 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# The demo starts from an empty out/ each time: its database, notices and reports are rebuilt.
 demo: venv
+	rm -rf out
 	FOI_DATABASE_URL=$(DEMO_DB) $(BIN)/python -m flows.demo out
 
 test: venv

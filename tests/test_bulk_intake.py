@@ -82,12 +82,13 @@ def test_all_or_nothing_reports_every_bad_line_by_number_and_writes_nothing(dist
         line(6, events=[{"move": "reply", "on": "2026-03-03", "actor": "c1",
                          "data": {"outcome": "disclosed"}}]),
         line(7, subject="长" * 5001),
+        line(77, subject="空\x00字符"),
         line(8),
     ]
     report = bulk.import_lines(lines, today=TODAY, url=district)
     assert [(e.line, e.field) for e in report.errors] == [
         (2, "line"), (3, "agency"), (4, "applicant.id_number"), (5, "received"),
-        (6, "events[1].actor"), (7, "subject")]
+        (6, "events[1].actor"), (7, "subject"), (8, "subject")]
     assert report.imported == 0
     assert counts(district) == (0, 0)
 

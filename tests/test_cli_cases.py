@@ -177,6 +177,8 @@ def register_with(*, id_number: str | None = RESIDENT_ID, kind: str = "natural_p
     (["--received", "2026/11/03"], "received"),
     (["--subject", "文" * 5001], "subject"),
     (["--subject", "  "], "subject"),
+    (["--subject", "某文件\x00"], "subject"),            # PostgreSQL cannot store NUL
+    (["--applicant-name", "赵\x00六"], "applicant.name"),
     (["--channel", "pigeon"], "channel"),
     (["--applicant-kind", "alien"], "applicant.kind"),
 ])

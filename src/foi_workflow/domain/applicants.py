@@ -24,6 +24,8 @@ ID_TYPES = MappingProxyType({
 MAX_NAME = 100
 MAX_CONTACT = 200
 RULE_IDENTITY = "第二十九条：申请人为公民的，提交身份证明；为法人或其他组织的，提交名称、统一社会信用代码等"
+# The one character no database text column can store (PostgreSQL refuses it outright).
+RULE_NO_NUL = "文字中不得含有空字符（\\x00），数据库无法保存"
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
@@ -58,6 +60,9 @@ class Applicant:
             raise InputError("applicant.name", RULE_IDENTITY, "缺少申请人姓名或名称")
         if len(self.name) > MAX_NAME:
             raise InputError("applicant.name", f"姓名或名称不超过 {MAX_NAME} 字", f"共 {len(self.name)} 字")
+        for key in ("name", "contact", "id_number"):
+            if "\x00" in getattr(self, key):
+                raise InputError(f"applicant.{key}", RULE_NO_NUL, "含有空字符（\\x00）")
         if len(self.contact) > MAX_CONTACT:
             raise InputError("applicant.contact", f"联系方式不超过 {MAX_CONTACT} 字", f"共 {len(self.contact)} 字")
         if self.kind == "natural_person":

@@ -27,7 +27,7 @@ from ..storage import db
 from ..storage.bulkwrite import insert_rows
 from ..storage.models import AgencyRow, ApplicantRow, CaseEventRow, CaseRow, StaffRow
 from ..storage.numbering import reserve_ids, take_numbers
-from .cases import MAX_SUBJECT, derived_columns, session_calendar
+from .cases import check_subject, derived_columns, session_calendar
 
 LINE_KEYS = {"agency", "received", "channel", "subject", "handler", "applicant", "events",
              "request_id"}
@@ -133,10 +133,7 @@ def _check_line(n: int, raw: str, d: _Directory, calendar, today: dt.date) -> _C
     except TypeError:
         raise InputError("applicant", FORMAT_RULE, "申请人字段为 kind、name、id_type、id_number、contact") from None
     subject = _text(obj, "subject")
-    if not subject.strip():
-        raise InputError("subject", "第二十九条：申请公开的政府信息的特征性描述", "缺少申请内容描述")
-    if len(subject) > MAX_SUBJECT:
-        raise InputError("subject", f"申请内容描述不超过 {MAX_SUBJECT} 字", f"共 {len(subject)} 字")
+    check_subject(subject)
     received = parse_date(obj.get("received"), "received")
     handler, role = d.actor(obj.get("handler"), agency_id, "handler")
     request_id = obj.get("request_id")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from .. import localtime
 from ..calendar_data import build_calendar
-from ..domain.applicants import Applicant
+from ..domain.applicants import RULE_NO_NUL, Applicant
 from ..domain.calendar import WorkingCalendar
 from ..domain.case import Case, Command, Event, State, replay, transition
 from ..domain.clock import Schedule
@@ -164,16 +164,23 @@ def _once(url: str | None, request_id: str | None, work) -> StepResult:
         raise ConflictError("case", "同一案件的办理须依次进行", "本案已被他人同时办理，请刷新后重试") from None
 
 
-def register(*, agency: str, applicant: Applicant, channel: str, received: dt.date, subject: str,
-             actor: str, request_id: str | None = None, today: dt.date | None = None,
-             url: str | None = None) -> StepResult:
-    """Register a new application (intake): the case number, the history's first event."""
-    today = today or localtime.today()
+def check_subject(subject: str) -> None:
+    """What is asked for (Art 29): present, not over-long, storable."""
     if not subject.strip():
         raise InputError("subject", "第二十九条：申请公开的政府信息的名称、文号或便于查询的特征性描述",
                          "缺少申请内容描述")
     if len(subject) > MAX_SUBJECT:
         raise InputError("subject", f"申请内容描述不超过 {MAX_SUBJECT} 字", f"共 {len(subject)} 字")
+    if "\x00" in subject:
+        raise InputError("subject", RULE_NO_NUL, "含有空字符（\\x00）")
+
+
+def register(*, agency: str, applicant: Applicant, channel: str, received: dt.date, subject: str,
+             actor: str, request_id: str | None = None, today: dt.date | None = None,
+             url: str | None = None) -> StepResult:
+    """Register a new application (intake): the case number, the history's first event."""
+    today = today or localtime.today()
+    check_subject(subject)
 
     def work(session: Session) -> StepResult:
         agency_row = directory.agency(session, agency)
