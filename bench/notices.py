@@ -133,10 +133,10 @@ def render(url: str, n: int) -> dict[str, Any]:
         pdf.add_font("cjk", "B", bold)
         pdf.add_page()
         pdf.set_font("cjk", "B", 22)
-        pdf.multi_cell(0, 10, paras[2])
+        pdf.multi_cell(0, 10, paras[2], new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("cjk", "", 16)
         for p in paras:
-            pdf.multi_cell(0, 10, p, wrapmode="CHAR")
+            pdf.multi_cell(0, 10, p, wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
         return bytes(pdf.output())
 
     def bare_docx(paras: list[str]) -> bytes:

@@ -236,6 +236,8 @@ def test_receipt_states_receipt_date_channel_case_number_and_the_computed_reply_
     assert_everywhere(found, case_no, "网络提交", cn(RECEIVED), cn(due), "接收回执",
                       "第三十三条第二款", mask(PERSON_ID))
     assert_nowhere(found, PERSON_ID)
+    with db.session_scope(url) as s:  # nor in what the register keeps
+        assert PERSON_ID not in json.dumps(register.find(s, rec.key).context, ensure_ascii=False)
 
 
 def test_correction_notice_lists_the_matters_and_the_window_the_clock_computed(office, tmp_path):

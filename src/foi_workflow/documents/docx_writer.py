@@ -59,6 +59,14 @@ def _add_text(p, text: str, font: str, size: float, bold: bool = False, color=No
     _fonts(run, font, size, bold, color)
 
 
+_AFTER_PBDR = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
+               "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
+               "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+               "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+               "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
+               "w:pPrChange")
+
+
 def _bottom_rule(p, color=L.RED) -> None:
     ppr = p._p.get_or_add_pPr()
     bdr = OxmlElement("w:pBdr")
@@ -68,7 +76,8 @@ def _bottom_rule(p, color=L.RED) -> None:
     bottom.set(qn("w:space"), "6")
     bottom.set(qn("w:color"), "%02X%02X%02X" % color)
     bdr.append(bottom)
-    ppr.append(bdr)
+    # WordprocessingML fixes the order of a paragraph's properties: pBdr comes before these
+    ppr.insert_element_before(bdr, *_AFTER_PBDR)
 
 
 def _page_number(p) -> None:

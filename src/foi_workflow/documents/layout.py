@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+#: Part of every rendered file's provenance: change it whenever the writers would lay out the same
+#: document differently, so that a hash mismatch on an older notice names the cause.
+LAYOUT_VERSION = "gbt9704-3"
+
 PAGE_W, PAGE_H = 210.0, 297.0           # A4
 MARGIN_TOP, MARGIN_BOTTOM = 37.0, 35.0  # 天头 37 mm; 版心 225 mm high
 MARGIN_LEFT, MARGIN_RIGHT = 28.0, 26.0  # 订口 28 mm; 版心 156 mm wide

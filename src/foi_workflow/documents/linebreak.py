@@ -19,6 +19,9 @@ _TOKEN = re.compile(
     r"|\n|.", re.S)
 
 
+_EPS = 1e-6
+
+
 def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
@@ -36,42 +39,61 @@ def break_lines(text: str, width: float, measure: Callable[[str], float],
         lines.append("".join(line))
         line, used = [], 0.0
 
+    def split(tok: str) -> None:
+        """Place a token character by character (it cannot stay whole on one line)."""
+        nonlocal used
+        for ch in tok:
+            cw = measure(ch)
+            if used + cw > width + _EPS and line:
+                if ch in NO_LINE_START:  # even inside a long token, a closing mark hangs
+                    line.append(ch)
+                    flush()
+                    continue
+                flush()
+            line.append(ch)
+            used += cw
+
     for tok in tokens(text):
         if tok == "\n":
             if not (hung and not line):
                 flush()
             hung = False
             continue
-        hung = False
         w = measure(tok)
-        if used + w <= width + 1e-6:
+        if hung and not line and tok in NO_LINE_START:  # closing marks after a hanging one hang too
+            lines[-1] += tok
+            continue
+        hung = False
+        if used + w <= width + _EPS:
             line.append(tok)
             used += w
             continue
-        if w > width:  # a token longer than a line: split it
-            for ch in tok:
-                cw = measure(ch)
-                if used + cw > width + 1e-6 and line:
-                    flush()
-                line.append(ch)
-                used += cw
+        room = width - (first_indent if not lines else 0.0)
+        if w > width or (not line and w > room):  # longer than the line it would start: split it
+            split(tok)
             continue
-        if not line:
-            line, used = [tok], w
-            continue
-        carried: list[str] = []
+        carried: list[str] = []  # the line is not empty here: the token would have fitted
         if tok in NO_LINE_START:
-            if len(line) == 1:                 # nothing to carry: the mark hangs in the margin
+            k = len(line) - 1                  # the character before goes down with it, and
+            while k > 0 and line[k] in NO_LINE_START:  # any closing marks between them
+                k -= 1
+            if k == 0:                         # nothing to carry: the mark hangs in the margin
                 line.append(tok)
                 flush()
                 hung = True
                 continue
-            carried.insert(0, line.pop())      # the character before goes down with it
+            carried = line[k:]
+            del line[k:]
         while len(line) > 1 and line[-1] in NO_LINE_END:
             carried.insert(0, line.pop())      # an opening bracket never ends a line
         flush()
-        line = carried + [tok]
+        line = carried
         used = sum(measure(t) for t in line)
+        if used + w <= width + _EPS:
+            line.append(tok)
+            used += w
+        else:  # the carried characters and the token do not fit one line together
+            split(tok)
     if line or not lines:
         lines.append("".join(line))
     return lines
