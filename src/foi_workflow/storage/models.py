@@ -117,7 +117,9 @@ class CaseEventRow(Base):
     """One entry of a case's append-only history, numbered per case without gaps."""
 
     __tablename__ = "case_events"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_seq"),)
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_seq"),
+                      # the year's review/litigation records and paid fees (statistics)
+                      Index("ix_case_events_kind_on", "kind", "on"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
