@@ -156,10 +156,12 @@ class _Writer:
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         rel = t.widths or (1.0,) * ncol
         widths = [Mm(L.TEXT_W * w / sum(rel)) for w in rel]
+        for c in range(ncol):
+            table.columns[c].width = widths[c]  # the table grid (LibreOffice, WPS lay out by it)
         for r, row in enumerate(t.rows):
             for c in range(ncol):
                 cell = table.cell(r, c)
-                cell.width = widths[c]
+                cell.width = widths[c]           # each cell (Word lays out by these)
                 p = cell.paragraphs[0]
                 _spacing(p, L.TABLE_LINE_PT)
                 _add_text(p, row[c] if c < len(row) else "", BODY_FONT, L.TABLE_PT,

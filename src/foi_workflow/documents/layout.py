@@ -6,7 +6,7 @@ import datetime as dt
 
 #: Part of every rendered file's provenance: change it whenever the writers would lay out the same
 #: document differently, so that a hash mismatch on an older notice names the cause.
-LAYOUT_VERSION = "gbt9704-3"
+LAYOUT_VERSION = "gbt9704-4"
 
 PAGE_W, PAGE_H = 210.0, 297.0           # A4
 MARGIN_TOP, MARGIN_BOTTOM = 37.0, 35.0  # 天头 37 mm; 版心 225 mm high
