@@ -30,7 +30,7 @@ app.command("sweep", help="立即进行期限督办扫描：提醒、自动办�
 app.add_typer(board_cmd.notify_app, name="notify", help="督办摘要邮件：设置、列出收件人。")
 app.command("serve", help="常驻进程：向 Prefect 服务器（PREFECT_API_URL）登记并运行各定时部署（期限督办扫描等）。")(
     serve_cmd.serve)
-app.command("demo", help="演示：在 SQLite 上运行主流程（当前为期限计算）。")(demo_cmd.demo)
+app.command("demo", help="演示：期限计算的典型情形及其计算过程（完整的办理流程演示：make demo）。")(demo_cmd.demo)
 
 if __name__ == "__main__":  # pragma: no cover
     app()
