@@ -8,25 +8,14 @@ import subprocess
 import sys
 
 import pytest
-from typer.testing import CliRunner
 
-from foi_workflow.cli.main import app
+from .cli import foi, ok
 
-runner = CliRunner()
+
 
 TODAY = "2026-11-29"  # a Sunday
 RESIDENT_ID = "11010519491231002X"
 MASKED_ID = "110***********002X"
-
-
-def foi(*args: str):
-    return runner.invoke(app, list(args))
-
-
-def ok(*args: str):
-    res = foi(*args)
-    assert res.exit_code == 0, res.output
-    return res
 
 
 def case_count(url: str) -> int:

@@ -9,32 +9,14 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from foi_workflow.cli.main import app
 
+from .cli import bad, foi, ok
 from .conftest import TEST_DATA
 
-runner = CliRunner()
 TODAY = "2026-06-30"
 SEED = Path("/work/shared/seeds/000_e23534b8dbebded5.txt")
 PRINTED = TEST_DATA / "seed-2011-printed.json"
-
-
-def foi(*args: str):
-    return runner.invoke(app, list(args))
-
-
-def ok(*args: str):
-    res = foi(*args)
-    assert res.exit_code == 0, res.output
-    return res
-
-
-def bad(*args: str):
-    res = foi(*args)
-    assert res.exit_code == 2, res.output
-    return res
 
 
 @pytest.fixture
