@@ -9,7 +9,7 @@ import json
 import random
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from foi_workflow.cli.main import app
@@ -335,6 +335,66 @@ def test_incremental_sweeps_day_by_day_agree_with_the_rules_in_python(district, 
         assert open_alerts(district) == expected, day
         day += dt.timedelta(days=rnd.choice([1, 1, 1, 3]))
     assert modes[0] == "full" and set(modes[1:]) == {"incremental"}
+
+
+def test_untouched_cases_escalate_on_the_right_day_for_each_agency_lead_time_over_a_holiday(
+        district, calendar):
+    """Cases without any new step change level only by the date: the daily sweep finds them in
+    the date bands (per agency lead time N) and by the open alerts' own dates — checked against
+    the rules in Python every day across National Day 2026 and its make-up Saturday."""
+    with db.session_scope(district) as s:
+        row = directory.agency(s, DEPT)
+        row.settings = {**row.settings, "alert_working_days": 5}
+    for i, received in enumerate(D(2026, 8, 20) + dt.timedelta(days=k) for k in range(0, 45, 2)):
+        register(received, agency=GOV if i % 2 else DEPT, actor="c1" if i % 2 else "zc1")
+    day, modes = D(2026, 9, 14), []
+    while day <= D(2026, 11, 6):
+        result = sweep(day)
+        modes.append(result.mode)
+        expected = {a for a in expected_alerts(district, day, calendar)
+                    if a[1] not in ("correction_window", "fee_window")}
+        assert open_alerts(district) == expected, day
+        day = D.fromordinal(calendar.nth_working_day_after(day.toordinal(), 1))
+    assert modes[0] == "full" and set(modes[1:]) == {"incremental"}
+    with db.session_scope(district) as s:  # every level raised once: no alert was raised twice
+        rows = s.execute(select(AlertRow.case_id, AlertRow.kind, AlertRow.level)).all()
+    assert len(rows) == len(set(rows))
+
+
+def test_a_step_committed_after_the_sweeps_snapshot_is_caught_by_the_next_sweep(district, calendar):
+    """PostgreSQL hands out event ids before commit: a step still in progress when a sweep reads
+    its event mark may commit later with a lower id. The next sweep must still see it."""
+    from sqlalchemy import text
+
+    if not district.startswith("postgresql"):
+        pytest.skip("SQLite commits one writer at a time: a later commit always has a higher id")
+    late = register(D(2026, 9, 1))     # correction notice overdue from 2026-09-10
+    other = register(D(2026, 9, 2))
+    sweep(D(2026, 10, 12))
+    assert alerts_of(district, late) == {("correction_notice", "overdue"), ("reply", "overdue")}
+    engine = db.get_engine(district)
+    with engine.connect() as in_flight:   # the accept of `late`, still in progress
+        with db.session_scope(district) as s:
+            late_id = s.scalar(select(CaseRow.id).where(CaseRow.case_no == late))
+        in_flight.execute(text("UPDATE cases SET state = 'in_process', correction_notice_due = NULL, "
+                               "event_count = event_count + 1, version = version + 1 WHERE id = :i"),
+                          {"i": late_id})
+        in_flight.execute(text(
+            "INSERT INTO case_events (case_id, seq, kind, \"on\", actor, data, basis, request_id, "
+            "recorded_at) SELECT id, event_count, 'accept', :on, 'c1', '{}', '', NULL, now() "
+            "FROM cases WHERE id = :i"), {"i": late_id, "on": D(2026, 10, 13)})
+        step(other, "accept", D(2026, 10, 13))  # commits first, with a higher event id
+        sweep(D(2026, 10, 13))                  # cannot see the accept of `late` yet
+        assert ("correction_notice", "overdue") in alerts_of(district, late)
+        in_flight.commit()
+    with db.session_scope(district) as s:
+        ids = dict(s.execute(select(CaseEventRow.case_id, func.max(CaseEventRow.id))
+                             .group_by(CaseEventRow.case_id)).tuples().all())
+    assert ids[late_id] < max(ids.values())     # the late commit has the lower id
+    r = sweep(D(2026, 10, 14))
+    assert r.mode == "incremental"
+    assert alerts_of(district, late) == {("reply", "overdue")}
+    assert open_alerts(district) == expected_alerts(district, D(2026, 10, 14), calendar)
 
 
 def test_a_sweep_of_one_agency_leaves_the_others_alone(district):

@@ -7,30 +7,40 @@ One sweep, for a legal day `today`:
    services.cases.step (`correction_lapsed` / `fee_lapsed`, one transaction per case, request id
    derived from the case and the move, so a rerun closes nothing twice) by the agency's system
    actor, so that it gets its event and its notice like any other step.
-2. Alerts, in ONE transaction: the alerts that hold today are computed by one
-   INSERT … SELECT … UNION ALL per rule of domain/alerts.py into a temporary table (range
-   predicates on the indexed date columns, thresholds computed once from the calendar); then an
-   UPDATE clears the open alerts that no longer hold (the case moved on, its date changed, it
-   was closed, or its level escalated) and an INSERT … SELECT raises those not yet open. The
-   partial unique index (case, kind, level) WHERE cleared_at IS NULL makes a repeated sweep raise
-   nothing twice. No case is looked at in Python.
+2. Alerts, in ONE transaction, set-wise in SQL (no case is looked at in Python). The rules of
+   domain/alerts.py become range predicates on the indexed date columns of `cases`, with the
+   thresholds (today, and the last "due soon" day per lead time N) computed once in Python.
+   Alerts are raised by INSERT … SELECT … ON CONFLICT DO NOTHING against the partial unique
+   index (agency, case, kind, level) WHERE cleared_at IS NULL, so no sweep raises an open alert
+   twice; they are cleared by UPDATE (`closed` when the case was closed, else `changed`).
 
-Incremental mode. After a full sweep over all agencies, the next one only re-evaluates the cases
-whose alerts can have changed: cases with new history events (case_events.id above the mark of
-the sweep before last — an overlap so that a transaction still open at the last mark is not
-missed), and cases whose dates lie in the bands the thresholds crossed since the last sweep.
-A change of scope, calendar version or alert settings, a day earlier than the last sweep, or
-`full=True` makes the sweep full again.
+   Full mode (the first sweep, a sweep of some agencies, after a change of calendar version or
+   alert settings, a day earlier than the last sweep, or `full=True`): one UPDATE … FROM cases
+   clears every open alert that no longer holds for its case, then one INSERT per rule raises
+   every alert that holds and is not open.
+
+   Incremental mode (the daily run, after a complete sweep of every agency) reads only what can
+   have changed since the last sweep:
+   a. the cases with history events the last sweep may not have seen (`_changed_since`), read
+      once into a temporary table, are treated as in full mode;
+   b. every other case changed only by the date. The open alerts whose level no longer follows
+      from their own stored date (soon → today → overdue) are cleared straight from a small
+      partial index on alerts (`ix_alerts_escalating_due`), without reading cases; the alerts
+      to raise are read from the date bands whose level moved between the two sweep days
+      (reply_due in [T0, T1] or (D0, D1], the other dates in [T0, T1]).
+   A re-run on the same day has no bands: it costs the changed cases and a few statements.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
-from sqlalchemy import (Date, Integer, and_, case, func, literal, not_, or_, select,
-                        union_all, update)
+from sqlalchemy import (Column, Date, Integer, MetaData, Table, and_, any_, case, cast, func, literal,
+                        literal_column, not_, or_, select, text, true, union_all, update)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from .. import localtime
@@ -39,14 +49,13 @@ from ..domain.case import MOVE_LABELS, Role, State
 from ..domain.errors import FoiError, InputError
 from ..domain.settings import AgencySettings
 from ..storage import db
-from ..storage.alert_tables import AlertRow, AlertSweepRow
+from ..storage.alert_tables import ESCALATING, AlertRow, AlertSweepRow
 from ..storage.models import AgencyRow, CaseEventRow, CaseRow, StaffRow
 from . import cases as case_service
 from . import directory
 
 SYSTEM_NAME = "系统（期限督办）"
 DEFAULT_N = AgencySettings().alert_working_days
-OPEN_STATES = tuple(s.value for s in A.OPEN_STATES)
 
 
 # ----- the system actor --------------------------------------------------------------------------
@@ -172,22 +181,23 @@ def thresholds(session: Session, calendar, today: dt.date) -> Thresholds:
 
 
 # ----- the SQL ---------------------------------------------------------------------------------
+# The functions below take `c`, the cases to read: the cases table itself, or the temporary
+# table of the cases with new events (CHANGED: the same column names).
 
+CASES = CaseRow.__table__
 ALERTS = AlertRow.__table__
-# the partial unique index (case, kind, level) WHERE open arbitrates every INSERT below
-_ARBITER = dict(index_elements=[ALERTS.c.case_id, ALERTS.c.kind, ALERTS.c.level],
+# the partial unique index (agency, case, kind, level) WHERE open arbitrates every INSERT below
+_ARBITER = dict(index_elements=[ALERTS.c.agency_id, ALERTS.c.case_id, ALERTS.c.kind, ALERTS.c.level],
                 index_where=ALERTS.c.cleared_at.is_(None))
 _RAISE_COLUMNS = ["case_id", "agency_id", "kind", "level", "due", "reason", "sweep_id", "raised_on",
                   "raised_at"]
+_RULE_COLUMNS = ("id", "agency_id", "state", "provisional",
+                 *sorted({r.column for r in A.RULES}))
 
 
-def _col(rule: A.AlertRule):
-    return getattr(CaseRow, rule.column)
-
-
-def _states(rule: A.AlertRule):
+def _states(rule: A.AlertRule, c=CASES):
     values = [s.value for s in rule.states]
-    return CaseRow.state == values[0] if len(values) == 1 else CaseRow.state.in_(values)
+    return c.c.state == values[0] if len(values) == 1 else c.c.state.in_(values)
 
 
 def _level_tests(rule: A.AlertRule, d, today, until) -> list[tuple[A.Level, Any]]:
@@ -216,14 +226,14 @@ def _until_by_agency(th: Thresholds, agency_id):
                 else_=default)
 
 
-def _rule_selects(rule: A.AlertRule, th: Thresholds, where: list, band=None) -> list:
+def _rule_selects(rule: A.AlertRule, th: Thresholds, c=CASES, where=(), band=None) -> list:
     """SELECT case_id, agency_id, kind, level, due, reason: the alerts this rule raises today.
 
     One SELECT per alert lead time N in use (range predicates on the rule's indexed date column).
-    `where` narrows the candidates (agency scope, the changed cases); `band(rule, col, n)` (the
-    daily sweep) keeps only the dates whose level may have changed since the last sweep.
+    `where` narrows the candidates (the agency scope); `band(rule, col, n)` (the daily sweep)
+    keeps only the dates whose level may have changed since the last sweep.
     """
-    col, today = _col(rule), literal(th.today, Date)
+    col, today = c.c[rule.column], literal(th.today, Date)
     out = []
     groups = th.groups() if A.Level.SOON in rule.levels else [(th.default_n, None, [])]
     for n, only, leave_out in groups:
@@ -231,12 +241,11 @@ def _rule_selects(rule: A.AlertRule, th: Thresholds, where: list, band=None) -> 
         if rule.kind == A.Kind.PROVISIONAL:
             if band is not None:  # the flag does not depend on the day: only events change it
                 return []
-            cond = [_states(rule), CaseRow.provisional.is_(True)]
+            cond = [_states(rule, c), c.c.provisional.is_(True)]
             level, why = literal(A.Level.INFO.value), literal(A.reason(rule.kind, A.Level.INFO, n))
-            due = CaseRow.reply_due
         else:
             tests = _level_tests(rule, col, today, until)
-            cond = [_states(rule), _upper(rule, col, today, until)]
+            cond = [_states(rule, c), _upper(rule, col, today, until)]
             if band is not None:
                 cond.append(band(rule, col, n))
             if len(tests) > 1:
@@ -245,22 +254,15 @@ def _rule_selects(rule: A.AlertRule, th: Thresholds, where: list, band=None) -> 
             else:
                 level = literal(tests[0][0].value)
                 why = literal(A.reason(rule.kind, tests[0][0], n))
-            due = col
         if only is not None:
-            cond.append(CaseRow.agency_id.in_(only))
+            cond.append(c.c.agency_id.in_(only))
         if leave_out:
-            cond.append(CaseRow.agency_id.not_in(leave_out))
-        out.append(select(CaseRow.id.label("case_id"), CaseRow.agency_id.label("agency_id"),
+            cond.append(c.c.agency_id.not_in(leave_out))
+        out.append(select(c.c.id.label("case_id"), c.c.agency_id.label("agency_id"),
                           literal(rule.kind.value).label("kind"), level.label("level"),
-                          due.label("due"), why.label("reason"))
+                          col.label("due"), why.label("reason"))
                    .where(*cond, *where))
     return out
-
-
-def want_select(th: Thresholds, agency_scope: list[int] | None = None):
-    """Every alert that holds today (within the scope), as one UNION ALL: the rules in SQL."""
-    where = [] if agency_scope is None else [CaseRow.agency_id.in_(agency_scope)]
-    return union_all(*[q for rule in A.RULES for q in _rule_selects(rule, th, where)])
 
 
 def _level_holds(rule: A.AlertRule, th: Thresholds):
@@ -272,16 +274,17 @@ def _level_holds(rule: A.AlertRule, th: Thresholds):
     return or_(*[and_(a.level == lvl.value, t) for lvl, t in tests])
 
 
-def _still_holds(th: Thresholds):
-    """SQL on an open alert joined to its case: the alert still holds today (same kind, the case
-    in a state the rule watches, the same date, and the level that date has today)."""
+def _still_holds(th: Thresholds, c=CASES):
+    """SQL on an open alert joined to its case: it still holds today (the same kind, the case in
+    a state its rule watches, the same date, and the level that date has today)."""
     a = ALERTS.c
     out = []
     for rule in A.RULES:
         # null-safe: a date that became NULL (answer recorded, period paused) must read as "no"
-        same_date = (and_(CaseRow.provisional.is_(True), CaseRow.reply_due.is_not_distinct_from(a.due))
-                     if rule.kind == A.Kind.PROVISIONAL else _col(rule).is_not_distinct_from(a.due))
-        out.append(and_(a.kind == rule.kind.value, _states(rule), same_date, _level_holds(rule, th)))
+        same_date = c.c[rule.column].is_not_distinct_from(a.due)
+        if rule.kind == A.Kind.PROVISIONAL:
+            same_date = and_(c.c.provisional.is_(True), same_date)
+        out.append(and_(a.kind == rule.kind.value, _states(rule, c), same_date, _level_holds(rule, th)))
     return or_(*out)
 
 
@@ -290,8 +293,7 @@ def _escalated(th: Thresholds, since: dt.date):
     from its date (soon → today → overdue as the days pass)."""
     a = ALERTS.c
     dated = [r for r in A.RULES if A.Level.TODAY in r.levels or A.Level.SOON in r.levels]
-    return and_(a.cleared_at.is_(None), a.level.in_([A.Level.TODAY.value, A.Level.SOON.value]),
-                a.due >= literal(since, Date), a.due <= literal(th.today, Date),
+    return and_(ESCALATING, a.due >= literal(since, Date), a.due <= literal(th.today, Date),
                 or_(*[and_(a.kind == r.kind.value, not_(_level_holds(r, th))) for r in dated]))
 
 
@@ -304,31 +306,48 @@ def _insert(session: Session):
     return insert(ALERTS)
 
 
-def _raise(session: Session, selects: list, sweep: AlertSweepRow, now: dt.datetime) -> None:
-    """Store the selected alerts not open yet: one INSERT … SELECT … ON CONFLICT DO NOTHING each
-    (the unique index skips an alert already open, so no sweep raises anything twice)."""
+def _raise(session: Session, selects: list, sweep: AlertSweepRow, now: dt.datetime) -> Counter:
+    """Store the selected alerts not open yet: INSERT … SELECT … ON CONFLICT DO NOTHING (the
+    unique index skips an alert already open, so no sweep raises anything twice). Several
+    SELECTs go in as one UNION ALL (e.g. every rule over the cases with new events).
+    Returns how many were raised per "kind/level" (counted by the database on PostgreSQL)."""
+    if not selects:
+        return Counter()
     stamp = (literal(sweep.id, Integer), literal(sweep.today, Date),
              literal(now, ALERTS.c.raised_at.type))
-    for q in selects:
-        stmt = _insert(session).from_select(_RAISE_COLUMNS, q.add_columns(*stamp))
-        session.execute(stmt.on_conflict_do_nothing(**_ARBITER))
+    if len(selects) == 1:
+        rows = selects[0].add_columns(*stamp)
+    else:  # "WHERE true": SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
+        u = union_all(*selects).subquery()
+        rows = select(*u.c, *stamp).where(true())
+    stmt = (_insert(session).from_select(_RAISE_COLUMNS, rows).on_conflict_do_nothing(**_ARBITER)
+            .returning(ALERTS.c.kind, ALERTS.c.level))
+    if session.get_bind().dialect.name == "postgresql":  # count in the database, send 8 rows
+        ins = stmt.cte("raised")
+        counts = select(ins.c.kind, ins.c.level, func.count()).group_by(ins.c.kind, ins.c.level)
+        return Counter({f"{k}/{lvl}": n for k, lvl, n in session.execute(counts)})
+    return Counter(f"{k}/{lvl}" for k, lvl in session.execute(stmt))
 
 
 def _clear(session: Session, stmt, sweep: AlertSweepRow, now: dt.datetime, reason) -> int:
     stmt = (stmt.values(cleared_at=now, cleared_on=sweep.today, cleared_reason=reason)
             .execution_options(synchronize_session=False))
-    return session.execute(stmt).rowcount or 0
+    n = session.execute(stmt).rowcount
+    if n is None or n < 0:  # e.g. a driver that cannot count a WITH … UPDATE: never guess
+        raise RuntimeError("the database did not report how many alerts were cleared")
+    return n
 
 
 def _clear_not_holding(session: Session, th: Thresholds, sweep: AlertSweepRow, now: dt.datetime,
-                       where: list) -> int:
-    """Clear the open alerts (of the cases `where` selects) that no longer hold: one UPDATE …
-    FROM cases; `closed` when the case was closed, else `changed`."""
+                       c=CASES, where=()) -> int:
+    """Clear the open alerts of the cases in `c` that no longer hold: one UPDATE … FROM `c`,
+    joined on (agency, case), the prefix of the open-alert index; `closed` when the case was
+    closed, else `changed`."""
     stmt = (update(ALERTS)
-            .where(ALERTS.c.case_id == CaseRow.id, ALERTS.c.cleared_at.is_(None),
-                   not_(_still_holds(th)), *where))
+            .where(ALERTS.c.agency_id == c.c.agency_id, ALERTS.c.case_id == c.c.id,
+                   ALERTS.c.cleared_at.is_(None), not_(_still_holds(th, c)), *where))
     return _clear(session, stmt, sweep, now,
-                  case((CaseRow.state == State.CLOSED.value, "closed"), else_="changed"))
+                  case((c.c.state == State.CLOSED.value, "closed"), else_="changed"))
 
 
 def _band(prev: AlertSweepRow, th: Thresholds):
@@ -345,13 +364,72 @@ def _band(prev: AlertSweepRow, th: Thresholds):
     return band
 
 
+# The rule columns of the cases with history events since the last sweeps, read once into a
+# temporary table for the two statements that use them (with fresh statistics, the planner
+# probes the alerts index for a few cases and hash-joins for a busy day's tens of thousands).
+CHANGED = Table("sweep_changed", MetaData(),
+                *[Column(n, CASES.c[n].type, primary_key=(n == "id")) for n in _RULE_COLUMNS],
+                prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+
+
+def _load_changed(session: Session, changed) -> int:
+    """Fill the temporary table with the cases that have the events `changed` selects; with
+    statistics, so that both databases drive the joins from the smaller side. How many."""
+    conn = session.connection()
+    CHANGED.create(conn)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:  # id = ANY(array): the primary key is walked in order, the heap read in order
+        ids = select(func.array_agg(CaseEventRow.case_id)).where(changed).scalar_subquery()
+        wanted = CASES.c.id == any_(cast(ids, ARRAY(Integer)))
+    else:         # SQLite walks an IN (SELECT …) list in order by itself
+        wanted = CASES.c.id.in_(select(CaseEventRow.case_id).where(changed))
+    rows = select(*[CASES.c[n] for n in _RULE_COLUMNS]).where(wanted)
+    n = session.execute(CHANGED.insert().from_select(list(_RULE_COLUMNS), rows)).rowcount
+    if n:  # temporary tables are never analyzed by themselves
+        session.execute(text(f"ANALYZE {'' if postgres else 'temp.'}{CHANGED.name}"))
+    return n
+
+
+def _event_mark(session: Session) -> tuple[int, str | None]:
+    """The last history event this sweep can see and, on PostgreSQL, the oldest transaction
+    still in progress in the same snapshot (its events may carry lower ids and commit later)."""
+    if session.get_bind().dialect.name == "postgresql":
+        mark, xmin = session.execute(text(
+            "SELECT coalesce(max(id), 0), pg_snapshot_xmin(pg_current_snapshot())::text "
+            "FROM case_events")).one()
+        return mark, xmin
+    return session.scalar(select(func.coalesce(func.max(CaseEventRow.id), 0))) or 0, None
+
+
+def _changed_since(session: Session, last: list[AlertSweepRow]):
+    """SQL on case_events: the events the last sweep may not have seen.
+
+    SQLite lets one writer commit at a time, so every event the last sweep could not see has a
+    higher id than its mark. On PostgreSQL a transaction in progress at the last sweep's
+    snapshot may have taken a lower id and committed later: the events after the mark of the
+    sweep before, written by a transaction no older than the oldest then in progress (its
+    xmin), are read again (an overlap that is empty when nothing was in progress).
+    """
+    prev = last[0]
+    newer = CaseEventRow.id > prev.event_mark
+    if session.get_bind().dialect.name != "postgresql":
+        return newer
+    older = min(s.event_mark for s in last)
+    if prev.event_xmin is None:
+        return CaseEventRow.id > older
+    xmin32 = int(prev.event_xmin) % 2**32  # a row's xmin is a 32-bit xid: compare their ages
+    in_progress = (func.age(literal_column("case_events.xmin"))
+                   <= func.age(literal_column(f"'{xmin32}'::xid")))
+    return or_(newer, and_(CaseEventRow.id > older, in_progress))
+
+
 def _previous_sweeps(session: Session) -> list[AlertSweepRow]:
     return list(session.scalars(select(AlertSweepRow).order_by(AlertSweepRow.id.desc()).limit(2)))
 
 
 def _incremental_base(session: Session, th: Thresholds, calendar_version: str,
-                      agency_scope: list[int] | None, full: bool) -> tuple[AlertSweepRow, int] | None:
-    """The last sweep and the event mark to re-read from, when an incremental sweep is sound."""
+                      agency_scope: list[int] | None, full: bool) -> tuple[AlertSweepRow, Any] | None:
+    """The last sweep and the events to re-read (SQL), when an incremental sweep is sound."""
     if full or agency_scope is not None:
         return None
     last = _previous_sweeps(session)
@@ -363,45 +441,48 @@ def _incremental_base(session: Session, th: Thresholds, calendar_version: str,
     if (prev.scope is not None or prev.calendar_version != calendar_version or not same_settings
             or prev.today > th.today or prev.finished_at is None):
         return None
-    return prev, min(s.event_mark for s in last)
+    return prev, _changed_since(session, last)
 
 
 def update_alerts(session: Session, *, today: dt.date, calendar, agency_scope: list[int] | None,
                   full: bool = False) -> tuple[AlertSweepRow, dict[str, int], int]:
     """Step 2 of the sweep, inside the caller's transaction: (sweep row, raised, cleared)."""
     th = thresholds(session, calendar, today)
-    mark = session.scalar(select(func.coalesce(func.max(CaseEventRow.id), 0))) or 0
+    mark, xmin = _event_mark(session)
     base = _incremental_base(session, th, calendar.version, agency_scope, full)
     now = localtime.now()
     sweep = AlertSweepRow(today=today, mode="incremental" if base else "full", scope=agency_scope,
                           calendar_version=calendar.version, thresholds=th.as_json(),
-                          event_mark=mark, started_at=now, raised=0, cleared=0, auto_closed=0,
-                          summary={})
+                          event_mark=mark, event_xmin=xmin, started_at=now, raised=0, cleared=0,
+                          auto_closed=0, summary={})
     session.add(sweep)
     session.flush()
     rules = A.RULES
+    raised: Counter = Counter()
     if base is None:
         # every case in scope: clear what no longer holds, raise what is not open yet
-        scope = [] if agency_scope is None else [CaseRow.agency_id.in_(agency_scope)]
-        cleared = _clear_not_holding(session, th, sweep, now, scope)
-        _raise(session, [q for r in rules for q in _rule_selects(r, th, scope)],
-               sweep, now)
+        scope = [] if agency_scope is None else [CASES.c.agency_id.in_(agency_scope)]
+        cleared = _clear_not_holding(session, th, sweep, now, CASES, scope)
+        for r in rules:
+            raised += _raise(session, _rule_selects(r, th, CASES, scope), sweep, now)
     else:
-        prev, from_mark = base
+        prev, changed = base
         # 1. the cases with new history events, as in a full sweep
-        changed = [CaseRow.id.in_(select(CaseEventRow.case_id).where(CaseEventRow.id > from_mark))]
-        cleared = _clear_not_holding(session, th, sweep, now, changed)
-        _raise(session, [q for r in rules for q in _rule_selects(r, th, changed)], sweep, now)
-        # 2. the others changed only by the date: escalate by the alerts' own dates, raise in
-        #    the date bands whose level moved since the last sweep
+        cleared = 0
+        if _load_changed(session, changed):
+            cleared = _clear_not_holding(session, th, sweep, now, CHANGED)
+            raised += _raise(session, [q for r in rules for q in _rule_selects(r, th, CHANGED)],
+                             sweep, now)
+        CHANGED.drop(session.connection())
+        # 2. the other cases changed only by the date: escalate the open alerts by their own
+        #    dates, and raise in the date bands whose level moved since the last sweep
         if prev.today < th.today:
             cleared += _clear(session, update(ALERTS).where(_escalated(th, prev.today)), sweep, now,
                               literal("changed"))
-            _raise(session, [q for r in rules for q in _rule_selects(r, th, [], band=_band(prev, th))],
-                   sweep, now)
-    raised = {f"{k}/{lvl}": n for k, lvl, n in session.execute(
-        select(AlertRow.kind, AlertRow.level, func.count()).where(AlertRow.sweep_id == sweep.id)
-        .group_by(AlertRow.kind, AlertRow.level))}
+            band = _band(prev, th)
+            for r in rules:
+                raised += _raise(session, _rule_selects(r, th, CASES, band=band), sweep, now)
+    raised = dict(sorted(raised.items()))
     sweep.raised, sweep.cleared = sum(raised.values()), cleared
     return sweep, raised, cleared
 
@@ -417,7 +498,7 @@ def lapsed_windows(session: Session, today: dt.date,
         rule = A.RULE_BY_KIND[kind]
         q = (select(CaseRow.id, CaseRow.case_no, CaseRow.agency_id, AgencyRow.code)
              .join(AgencyRow, AgencyRow.id == CaseRow.agency_id)
-             .where(_states(rule), _col(rule) < today))
+             .where(_states(rule), CASES.c[rule.column] < today))
         if agency_scope is not None:
             q = q.where(CaseRow.agency_id.in_(agency_scope))
         out += [(*r, kind.value) for r in session.execute(q.order_by(CaseRow.id))]
@@ -453,7 +534,6 @@ def _attach_notices(items: list[AutoClose], url: str | None) -> None:
     done = [i for i in items if i.ok]
     if not done or not db.has_table("notices", url):
         return
-    from sqlalchemy import MetaData, Table
 
     with db.session_scope(url) as session:
         notices = Table("notices", MetaData(), autoload_with=session.connection())

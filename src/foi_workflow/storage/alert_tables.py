@@ -8,9 +8,17 @@ from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Intege
                         text)
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..domain.alerts import Level
 from .models import Base, CaseRow  # tables are declared on the shared metadata
 
 OPEN = text("cleared_at IS NULL")
+# The open alerts whose level moves on with the days (soon → today → overdue): the daily sweep
+# finds the ones to clear by their date in this small partial index. Its queries repeat this
+# predicate word for word, with the values inline (SQLite and generic plans prove a partial index
+# usable only from the literal predicate, never from bound parameters).
+ESCALATING_LEVELS = (Level.TODAY.value, Level.SOON.value)
+ESCALATING = text("cleared_at IS NULL AND level IN ({})".format(
+    ", ".join(f"'{v}'" for v in ESCALATING_LEVELS)))
 
 
 class AlertSweepRow(Base):
@@ -25,6 +33,9 @@ class AlertSweepRow(Base):
     calendar_version: Mapped[str] = mapped_column(String(40))
     thresholds: Mapped[dict] = mapped_column(JSON)         # {"<N>": "<soon_until>", ...}, per-agency N
     event_mark: Mapped[int] = mapped_column(Integer)       # max(case_events.id) when it started
+    # PostgreSQL: the oldest transaction in progress in that snapshot (pg_snapshot_xmin); its
+    # events may commit later with lower ids, so the next sweep re-reads them (services/sweep.py)
+    event_xmin: Mapped[str | None] = mapped_column(String(20))
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     raised: Mapped[int] = mapped_column(Integer, default=0)
@@ -45,12 +56,17 @@ class AlertRow(Base):
 
     __tablename__ = "alerts"
     __table_args__ = (
-        # one open alert per case, kind and level: a repeated sweep raises nothing twice (the
-        # arbiter of the sweep's INSERT … ON CONFLICT DO NOTHING)
-        Index("uq_alerts_open_case_kind_level", "case_id", "kind", "level", unique=True,
-              postgresql_where=OPEN, sqlite_where=OPEN),
-        Index("ix_alerts_open_agency", "agency_id", postgresql_where=OPEN, sqlite_where=OPEN),
-        Index("ix_alerts_sweep", "sweep_id"),
+        # One open alert per case, kind and level: a repeated sweep raises nothing twice (the
+        # arbiter of the sweep's INSERT … ON CONFLICT DO NOTHING). agency_id leads so that the
+        # same index serves the board (open alerts of some agencies); a case never changes
+        # agency and its alerts copy its agency_id, so this is uniqueness per case.
+        Index("uq_alerts_open_agency_case_kind_level", "agency_id", "case_id", "kind", "level",
+              unique=True, postgresql_where=OPEN, sqlite_where=OPEN),
+        Index("ix_alerts_escalating_due", "due", postgresql_where=ESCALATING,
+              sqlite_where=ESCALATING),
+        # a sweep's alerts (digest, artifact): rows are appended in sweep order, so PostgreSQL
+        # keeps a BRIN summary (no entry per row to write); SQLite a B-tree
+        Index("ix_alerts_sweep", "sweep_id", postgresql_using="brin"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -13,6 +13,7 @@ branch_labels = None
 depends_on = None
 
 OPEN = sa.text("cleared_at IS NULL")
+ESCALATING = sa.text("cleared_at IS NULL AND level IN ('today', 'soon')")
 
 
 def upgrade() -> None:
@@ -25,6 +26,7 @@ def upgrade() -> None:
         sa.Column('calendar_version', sa.String(length=40), nullable=False),
         sa.Column('thresholds', sa.JSON(), nullable=False),
         sa.Column('event_mark', sa.Integer(), nullable=False),
+        sa.Column('event_xmin', sa.String(length=20), nullable=True),
         sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('raised', sa.Integer(), nullable=False),
@@ -51,11 +53,12 @@ def upgrade() -> None:
         # no FOREIGN KEYs: derived rows written set-wise by the sweep (storage/alert_tables.py)
         sa.PrimaryKeyConstraint('id'),
     )
-    op.create_index('uq_alerts_open_case_kind_level', 'alerts', ['case_id', 'kind', 'level'],
+    op.create_index('uq_alerts_open_agency_case_kind_level', 'alerts',
+                    ['agency_id', 'case_id', 'kind', 'level'],
                     unique=True, postgresql_where=OPEN, sqlite_where=OPEN)
-    op.create_index('ix_alerts_open_agency', 'alerts', ['agency_id'],
-                    postgresql_where=OPEN, sqlite_where=OPEN)
-    op.create_index('ix_alerts_sweep', 'alerts', ['sweep_id'])
+    op.create_index('ix_alerts_escalating_due', 'alerts', ['due'],
+                    postgresql_where=ESCALATING, sqlite_where=ESCALATING)
+    op.create_index('ix_alerts_sweep', 'alerts', ['sweep_id'], postgresql_using='brin')
     op.create_table(
         'alert_recipients',
         sa.Column('staff_id', sa.Integer(), nullable=False),
@@ -81,7 +84,7 @@ def downgrade() -> None:
         op.drop_index(name, table_name='cases')
     op.drop_table('alert_recipients')
     op.drop_index('ix_alerts_sweep', table_name='alerts')
-    op.drop_index('ix_alerts_open_agency', table_name='alerts')
-    op.drop_index('uq_alerts_open_case_kind_level', table_name='alerts')
+    op.drop_index('ix_alerts_escalating_due', table_name='alerts')
+    op.drop_index('uq_alerts_open_agency_case_kind_level', table_name='alerts')
     op.drop_table('alerts')
     op.drop_table('alert_sweeps')
