@@ -259,16 +259,22 @@ def render_pdf(r: AnnualReport) -> bytes:
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
-    from . import fonts
     from .linebreak import break_lines
+    from .pdf_writer import embed_cjk_fonts
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_title(title(r))
     pdf.set_author(r.agency)
     pdf.set_creator("foi_workflow")
     pdf.set_lang("zh-CN")
-    pdf.add_font("cjk", "", str(fonts.cjk_font_path("regular")))
-    pdf.add_font("cjk", "B", str(fonts.cjk_font_path("bold")))
+    drawn = [title(r)]  # every string drawn: the common font subset serves when it covers them
+    for heading, content in sections(r):
+        drawn.append(heading)
+        if isinstance(content, Grid):
+            drawn.extend(c.text for row in content.rows for c in row)
+        else:
+            drawn.append(content)
+    embed_cjk_fonts(pdf, "cjk", drawn)
     pdf.set_margins(L.MARGIN_LEFT, L.MARGIN_TOP, L.MARGIN_RIGHT)
     pdf.set_auto_page_break(False)
     pdf.add_page()
