@@ -51,14 +51,9 @@ def _ensure_pg_database(url: str) -> None:
 
 
 def _reset(url: str) -> None:
-    from foi_workflow.storage import db
+    from .scratch import fresh_schema
 
-    engine = db.get_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    db.upgrade(url)
+    fresh_schema(url)
 
 
 def _agencies(conn) -> list[tuple[int, str, str, str, int | None]]:

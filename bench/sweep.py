@@ -29,6 +29,8 @@ from foi_workflow.domain.outcomes import OUTCOMES
 from foi_workflow.services import sweep as sweep_service
 from foi_workflow.storage import db
 
+from .scratch import fresh_schema
+
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/foi_bench_alerts"
 DAY1 = dt.date(2026, 11, 16)  # a Monday
 COLUMNS = ("id", "case_no", "agency_id", "applicant_id", "applicant_kind", "handler", "channel",
@@ -108,11 +110,7 @@ def setup(url: str, n: int, seed: int) -> float:
     t0 = time.perf_counter()
     url = db.database_url(url)
     engine = db.get_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    db.upgrade(url)
+    fresh_schema(url)
     with engine.begin() as conn:
         for a in range(1, AGENCIES + 1):
             conn.execute(text("INSERT INTO agencies (id, code, name, kind, parent_id, settings) "
