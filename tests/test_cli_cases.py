@@ -79,6 +79,7 @@ def test_agency_list_is_a_tree_with_settings(office):
     (["agency", "add", "GOV", "重复", "--kind", "government"], "code"),
     (["agency", "add", "X1", "某局", "--kind", "department", "--correction-days", "61"],
      "correction_period_working_days"),
+    (["agency", "add", "X1", "某局", "--kind", "department", "--alert-days", "21"], "alert_working_days"),
     (["staff", "add", "x1", "某人", "--role", "boss", "--agency", "GOV"], "role"),
     (["staff", "add", "x1", "某人", "--role", "clerk", "--agency", "NOPE"], "agency"),
     (["staff", "add", "c1", "某人", "--role", "clerk", "--agency", "GOV"], "code"),
@@ -89,6 +90,13 @@ def test_directory_bad_input_exits_2_and_writes_nothing(office, args, field):
     assert res.exit_code == 2
     assert f"错误：{field}：" in res.stderr and "依据" in res.stderr
     assert (ok("agency", "list", "--json").stdout, ok("staff", "list", "--json").stdout) == before
+
+
+def test_an_agency_sets_how_many_working_days_ahead_its_supervisors_are_alerted(office):
+    ok("agency", "add", "X2", "区财政局", "--kind", "department", "--parent", "GOV", "--alert-days", "5")
+    rows = {r["code"]: r for r in json.loads(ok("agency", "list", "--json").stdout)}
+    assert rows["X2"]["settings"]["alert_working_days"] == 5
+    assert rows["EDU"]["settings"]["alert_working_days"] == 3          # the default
 
 
 def test_staff_are_listed_with_role_labels_and_filtered_by_agency(office):

@@ -54,6 +54,8 @@ def add(
         False, "--weekend-online-next-day", help="非工作日网上（传真）提交的，视为下一工作日收到"),
     no_fee_exclusion: bool = typer.Option(
         False, "--no-fee-exclusion", help="收费通知至缴费期间计入答复期限（默认不计入）"),
+    alert_days: Optional[int] = typer.Option(
+        None, "--alert-days", help="答复期限到期提醒提前量（工作日，1–20；默认3）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     from ..domain.errors import InputError
@@ -66,6 +68,7 @@ def add(
                                         if correction_days is None else correction_days),
         weekend_online_receipt_next_working_day=weekend_online_next_day,
         exclude_fee_time=not no_fee_exclusion,
+        alert_working_days=defaults.alert_working_days if alert_days is None else alert_days,
     )
     with db_session() as session:
         if parent is not None and queries.find_agency(session, parent) is None:
