@@ -9,7 +9,6 @@ cases comes in through the bulk intake flow. The result is printed and written t
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sys

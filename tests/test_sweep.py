@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from foi_workflow.cli.main import app
 from foi_workflow.domain import alerts as A
-from foi_workflow.domain.alerts import CaseDates, Kind, Level
+from foi_workflow.domain.alerts import CaseDates
 from foi_workflow.domain.applicants import Applicant
 from foi_workflow.domain.clock import reply_due
 from foi_workflow.services import cases, directory, recompute

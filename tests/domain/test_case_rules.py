@@ -10,7 +10,7 @@ import pytest
 
 from foi_workflow.domain.case import (
     CHANNELS, GROUNDS, MOVE_LABELS, REMEDY_KINDS, REMEDY_RESULTS, Case, Command, Role,
-    RuleViolation, State, apply, decide, replay,
+    State, apply, decide, replay,
 )
 from foi_workflow.domain.errors import FoiError, InputError
 from foi_workflow.domain.outcomes import OUTCOMES, REPORT_ROWS

@@ -203,7 +203,8 @@ def check_report(report: Mapping[str, Any], previous: Mapping[str, Any] | None =
     if t2 is not None:
         check_table2(t2, out)
     t3 = _table(report, "table3", out)
-    grid = check_table3(t3, out) if t3 is not None else None
+    if t3 is not None:
+        check_table3(t3, out)
     t4 = _table(report, "table4", out)
     if t4 is not None:
         check_table4(t4, out)
