@@ -8,6 +8,7 @@ schedule, the e-mail digest, and a table artifact per run (key `deadline-sweep` 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any, Optional
@@ -36,9 +37,8 @@ def _sweep_name() -> str:
 
 @flow(name="deadline-sweep", flow_run_name=_sweep_name)
 def deadline_sweep_flow(today: Optional[str] = None, agencies: Optional[list[str]] = None,
-                        working_days_only: bool = True, full: bool = False,
-                        send_mail: bool = True) -> dict[str, Any]:
-    """期限督办扫描：raise and clear deadline alerts, close lapsed correction/fee windows, mail
+                        working_days_only: bool = True, send_mail: bool = True) -> dict[str, Any]:
+    """期限督办扫描：raise the deadline alerts new today, close lapsed correction/fee windows, mail
     one digest per recipient. On the schedule (working_days_only) a non-working day is skipped:
     cron knows weekdays, the calendar knows holidays and make-up working days."""
     log = get_run_logger()
@@ -49,10 +49,10 @@ def deadline_sweep_flow(today: Optional[str] = None, agencies: Optional[list[str
         if not A.is_sweep_day(current_calendar(), day):
             log.info("%s 不是工作日，不扫描", day.isoformat())
             return {"today": day.isoformat(), "skipped": "非工作日"}
-    result = sweep_service.sweep(today=day, agencies=agencies, full=full)
+    result = sweep_service.sweep(today=day, agencies=agencies)
     summary = result.to_dict()
-    log.info("扫描 %s（%s）：新增提醒 %d 条，解除 %d 条，自动办结 %d 件", day.isoformat(), result.mode,
-             result.raised_total, result.cleared, sum(1 for c in result.auto_closed if c.ok))
+    log.info("扫描 %s（%s）：新增提醒 %d 条，自动办结 %d 件", day.isoformat(), result.mode,
+             result.raised_total, sum(1 for c in result.auto_closed if c.ok))
     mail = notify.SendReport(disabled=True)
     if send_mail:
         with db.session_scope() as session:
@@ -80,7 +80,7 @@ def _sweep_artifact(result: sweep_service.SweepResult) -> None:
     create_table_artifact(
         key="deadline-sweep", table=table or [{"结果": "无新增提醒，无自动办结"}],
         description=(f"{result.today.isoformat()} 期限督办扫描（{result.mode}）：新增提醒 "
-                     f"{result.raised_total} 条，解除 {result.cleared} 条，自动办结 "
+                     f"{result.raised_total} 条，自动办结 "
                      f"{sum(1 for c in result.auto_closed if c.ok)} 件"
                      + (f"；另有 {more} 条新增提醒未列出，见 foi board" if more > 0 else "")))
 
@@ -112,7 +112,7 @@ def demo_sweep(out_dir: Path, console) -> dict[str, Any]:
     with lean_run(out_dir / ".prefect"):
         summary = deadline_sweep_flow(working_days_only=False, send_mail=False)
     with db.session_scope() as session:
-        rows = board.open_alerts(session)
+        rows = board.open_alerts(session, today=dt.date.fromisoformat(summary["today"]))
     table = Table(title=f"期限督办（{summary['today']}）", show_lines=False)
     for name in ("机关", "紧急程度", "案件编号", "承办人", "期限", "原因"):
         table.add_column(name, overflow="fold")

@@ -22,7 +22,8 @@ from foi_workflow.services import cases, directory, recompute
 from foi_workflow.services import sweep as sweep_service
 from foi_workflow.services.sweep import system_code
 from foi_workflow.storage import db
-from foi_workflow.storage.alert_tables import AlertRow
+from foi_workflow.services import board
+from foi_workflow.storage.alert_tables import AlertRaiseRow, AlertSweepRow
 from foi_workflow.storage.models import AgencyRow, CaseEventRow, CaseRow, StaffRow
 from tests.conftest import TEST_DATA
 
@@ -60,12 +61,21 @@ def sweep(day: D, **kw) -> sweep_service.SweepResult:
     return sweep_service.sweep(today=day, **kw)
 
 
-def open_alerts(url: str) -> set[tuple[str, str, str, D | None]]:
+def open_alerts(url: str, day: D | None = None) -> set[tuple[str, str, str, D | None]]:
+    """The board on `day` (default: the day of the last sweep)."""
     with db.session_scope(url) as s:
-        rows = s.execute(select(CaseRow.case_no, AlertRow.kind, AlertRow.level, AlertRow.due)
-                         .join(CaseRow, CaseRow.id == AlertRow.case_id)
-                         .where(AlertRow.cleared_at.is_(None))).all()
-    return {tuple(r) for r in rows}
+        day = day or s.scalar(select(AlertSweepRow.today).order_by(AlertSweepRow.id.desc()).limit(1))
+        return {(r.case_no, r.kind, r.level, r.due) for r in board.open_alerts(s, today=day)}
+
+
+def raised(url: str, case_no: str | None = None) -> list[tuple[str, str, str]]:
+    """Every alert raised so far, in sweep order: (case no, kind, level)."""
+    with db.session_scope(url) as s:
+        nos = dict(s.execute(select(CaseRow.id, CaseRow.case_no)).tuples().all())
+        out = [(nos[i], r.kind, r.level)
+               for r in s.scalars(select(AlertRaiseRow).order_by(AlertRaiseRow.sweep_id, AlertRaiseRow.id))
+               for i in r.case_ids]
+    return [x for x in out if case_no is None or x[0] == case_no]
 
 
 def alerts_of(url: str, case_no: str) -> set[tuple[str, str]]:
@@ -112,15 +122,14 @@ def test_reply_alerts_escalate_soon_today_overdue_and_are_raised_once_each(distr
     assert sweep(D(2026, 10, 27)).raised == {}                       # nothing raised twice
     assert sweep(D(2026, 10, 28)).raised == {}
     r = sweep(D(2026, 10, 29))
-    assert r.raised == {"reply/today": 1} and r.cleared == 1         # soon gives way to today
+    assert r.raised == {"reply/today": 1}                            # soon gives way to today
     assert alerts_of(district, no) == {("reply", "today")}
     r = sweep(D(2026, 10, 30))
     assert r.raised == {"reply/overdue": 1} and alerts_of(district, no) == {("reply", "overdue")}
     for day in (D(2026, 11, 2), D(2026, 11, 3), D(2026, 11, 3)):
         assert sweep(day).raised == {}                               # no repeats every day
-    with db.session_scope(district) as s:
-        levels = [lvl for (lvl,) in s.execute(select(AlertRow.level).order_by(AlertRow.id))]
-    assert levels == ["soon", "today", "overdue"]
+    assert [lvl for _no, _k, lvl in raised(district, no)] == ["soon", "today", "overdue"]
+    assert alerts_of(district, no) == {("reply", "overdue")}
 
 
 def test_a_reply_due_after_national_day_is_flagged_soon_before_the_holiday(district, calendar):
@@ -157,8 +166,8 @@ def test_an_agency_setting_changes_how_early_due_soon_is_flagged(district, calen
     assert r.raised == {"reply/soon": 1}
     assert alerts_of(district, dept) == {("reply", "soon")} and alerts_of(district, gov) == set()
     with db.session_scope(district) as s:
-        [reason] = s.scalars(select(AlertRow.reason)).all()
-    assert "5个工作日内" in reason
+        [row] = board.open_alerts(s, today=D(2026, 10, 22))
+    assert "5个工作日内" in row.reason and row.since == D(2026, 10, 22)
 
 
 def test_correction_notice_not_sent_by_the_seventh_working_day(district):
@@ -168,7 +177,7 @@ def test_correction_notice_not_sent_by_the_seventh_working_day(district):
     assert sweep(D(2026, 10, 13)).raised == {"correction_notice/overdue": 1}
     step(no, "request_correction", D(2026, 10, 13), items="请写明文件名称")  # late, but lawful
     r = sweep(D(2026, 10, 14))
-    assert r.cleared == 1 and alerts_of(district, no) == set()
+    assert r.raised == {} and alerts_of(district, no) == set()
 
 
 def test_consultation_answer_due_alerts_and_clears_when_the_answer_is_recorded(district, calendar):
@@ -260,7 +269,7 @@ def test_a_close_that_cannot_be_made_stays_on_the_board_as_ended(district, calen
     [failed] = r.auto_closed
     assert not failed.ok and "system-" in failed.error
     assert ("correction_window", "ended") in alerts_of(district, no)
-    res = runner.invoke(app, ["board", "--json"])
+    res = runner.invoke(app, ["board", "--json", "--today", "2026-07-01"])
     assert res.exit_code == 0, res.output
     [agency] = json.loads(res.stdout)["agencies"]
     assert agency["alerts"][0]["kind"] == "correction_window" and agency["alerts"][0]["urgency"] == 2
@@ -275,30 +284,30 @@ def test_alerts_clear_when_the_case_moves_on_and_a_new_date_raises_a_new_alert(d
     assert alerts_of(district, no) == {("reply", "soon")}
     step(no, "extend", D(2026, 10, 27), actor="h1", days=20, reasons="需要调取档案")
     r = sweep(D(2026, 10, 28))
-    assert r.cleared == 1 and alerts_of(district, no) == set()        # due 2026-11-26 now
+    assert r.raised == {} and alerts_of(district, no) == set()        # due 2026-11-26 now
     step(no, "sign_off", D(2026, 11, 20), actor="r1", decision="disclose")
     sweep(D(2026, 11, 23))
     assert {a for a in open_alerts(district) if a[0] == no} == {(no, "reply", "soon", D(2026, 11, 26))}
     step(no, "reply", D(2026, 11, 24), actor="h1", outcome="disclosed")
     r = sweep(D(2026, 11, 24))
-    assert r.cleared == 1 and open_alerts(district) == set()
-    with db.session_scope(district) as s:
-        reasons = list(s.scalars(select(AlertRow.cleared_reason).order_by(AlertRow.id)))
-    assert reasons == ["changed", "closed"]
+    assert r.raised == {} and open_alerts(district) == set()
+    # the new date was raised as a new alert: soon for 10-29, then soon again for 11-26
+    assert raised(district, no) == [(no, "reply", "soon"), (no, "reply", "soon")]
 
 
-def test_repeated_sweeps_on_one_day_raise_nothing_twice_full_or_incremental(district):
+def test_repeated_sweeps_raise_nothing_twice_on_the_same_day_or_an_earlier_one(district, calendar):
     for r in (D(2026, 9, 1), D(2026, 9, 25), D(2026, 10, 9), D(2026, 12, 20)):
         register(r)
     first = sweep(D(2026, 10, 27))
     assert first.mode == "full" and first.raised_total > 0
     again = sweep(D(2026, 10, 27))
-    full = sweep(D(2026, 10, 27), full=True)
-    assert again.mode == "incremental" and full.mode == "full"
-    assert again.raised_total == again.cleared == full.raised_total == full.cleared == 0
-    with db.session_scope(district) as s:
-        n = len(s.scalars(select(AlertRow.id)).all())
-    assert n == first.raised_total
+    earlier = sweep(D(2026, 10, 20))
+    assert again.mode == earlier.mode == "incremental"
+    assert again.raised_total == earlier.raised_total == 0
+    before = set(raised(district))
+    new = {x[:3] for x in expected_alerts(district, D(2026, 10, 29), calendar)} - before
+    assert new and sweep(D(2026, 10, 29)).raised_total == len(new)   # the next day: only what is new
+    assert len(raised(district)) == len(set(raised(district))) == first.raised_total + len(new)
 
 
 def test_incremental_sweeps_day_by_day_agree_with_the_rules_in_python(district, calendar):
@@ -330,6 +339,7 @@ def test_incremental_sweeps_day_by_day_agree_with_the_rules_in_python(district, 
         expected = {a for a in expected_alerts(district, day, calendar)
                     if a[1] not in ("correction_window", "fee_window")}  # those were closed
         assert open_alerts(district) == expected, day
+        assert {a[:3] for a in expected} <= set(raised(district)), day   # each was raised
         day += dt.timedelta(days=rnd.choice([1, 1, 1, 3]))
     assert modes[0] == "full" and set(modes[1:]) == {"incremental"}
 
@@ -351,56 +361,64 @@ def test_untouched_cases_escalate_on_the_right_day_for_each_agency_lead_time_ove
         expected = {a for a in expected_alerts(district, day, calendar)
                     if a[1] not in ("correction_window", "fee_window")}
         assert open_alerts(district) == expected, day
+        assert {a[:3] for a in expected} <= set(raised(district)), day   # each was raised
         day = D.fromordinal(calendar.nth_working_day_after(day.toordinal(), 1))
     assert modes[0] == "full" and set(modes[1:]) == {"incremental"}
-    with db.session_scope(district) as s:  # every level raised once: no alert was raised twice
-        rows = s.execute(select(AlertRow.case_id, AlertRow.kind, AlertRow.level)).all()
+    rows = raised(district)  # every level raised once: no alert was raised twice
     assert len(rows) == len(set(rows))
 
 
 @pytest.mark.skipif(not os.environ.get("FOI_TEST_DATABASE_URL"),
                     reason="SQLite commits one writer at a time: a later commit always has a higher id")
-def test_a_step_committed_after_the_sweeps_snapshot_is_caught_by_the_next_sweep(district, calendar):
-    """PostgreSQL hands out event ids before commit: a step still in progress when a sweep reads
-    its event mark may commit later with a lower id. The next sweep must still see it."""
+def test_a_step_in_progress_during_a_sweep_is_waited_for_and_its_new_track_raised_once(district, calendar):
+    """PostgreSQL hands out event ids before commit: a step still in progress when a sweep starts
+    may commit after a later step with a higher id. The sweep waits for it (a SHARE lock on the
+    events), so its mark never passes an event it has not seen, and the new track is raised."""
+    import threading
+
     from sqlalchemy import text
 
-    late = register(D(2026, 9, 1))     # correction notice overdue from 2026-09-10
+    late = register(D(2026, 9, 1))
     other = register(D(2026, 9, 2))
     sweep(D(2026, 10, 12))
     assert alerts_of(district, late) == {("correction_notice", "overdue"), ("reply", "overdue")}
     engine = db.get_engine(district)
-    with engine.connect() as in_flight:   # the accept of `late`, still in progress
+    result: dict = {}
+    with engine.connect() as in_flight:   # a step on `late` that moves its reply to 10-13
         with db.session_scope(district) as s:
             late_id = s.scalar(select(CaseRow.id).where(CaseRow.case_no == late))
-        in_flight.execute(text("UPDATE cases SET state = 'in_process', correction_notice_due = NULL, "
-                               "event_count = event_count + 1, version = version + 1 WHERE id = :i"),
-                          {"i": late_id})
-        in_flight.execute(text(
+        ev = in_flight.execute(text(
             "INSERT INTO case_events (case_id, seq, kind, \"on\", actor, data, basis, request_id, "
-            "recorded_at) SELECT id, event_count, 'accept', :on, 'c1', '{}', '', NULL, now() "
-            "FROM cases WHERE id = :i"), {"i": late_id, "on": D(2026, 10, 13)})
-        step(other, "accept", D(2026, 10, 13))  # commits first, with a higher event id
-        sweep(D(2026, 10, 13))                  # cannot see the accept of `late` yet
-        assert ("correction_notice", "overdue") in alerts_of(district, late)
+            "recorded_at) SELECT id, event_count + 1, 'accept', :on, 'c1', '{}', '', NULL, now() "
+            "FROM cases WHERE id = :i RETURNING id"), {"i": late_id, "on": D(2026, 10, 12)}).scalar_one()
+        in_flight.execute(text(
+            "UPDATE cases SET state = 'in_process', correction_notice_due = NULL, reply_due = :d, "
+            "alert_since = CAST(:since AS json), alert_event = :ev, event_count = event_count + 1, "
+            "version = version + 1 WHERE id = :i"),
+            {"i": late_id, "d": D(2026, 10, 13), "since": json.dumps({"reply": ev}), "ev": ev})
+        step(other, "accept", D(2026, 10, 12))  # commits first, with a higher event id
+        worker = threading.Thread(target=lambda: result.update(r=sweep(D(2026, 10, 13))))
+        worker.start()
+        worker.join(1.0)
+        assert worker.is_alive(), "the sweep must wait for the step in progress"
         in_flight.commit()
-    with db.session_scope(district) as s:
-        ids = dict(s.execute(select(CaseEventRow.case_id, func.max(CaseEventRow.id))
-                             .group_by(CaseEventRow.case_id)).tuples().all())
-    assert ids[late_id] < max(ids.values())     # the late commit has the lower id
-    r = sweep(D(2026, 10, 14))
-    assert r.mode == "incremental"
-    assert alerts_of(district, late) == {("reply", "overdue")}
-    assert open_alerts(district) == expected_alerts(district, D(2026, 10, 14), calendar)
+    worker.join(30)
+    r = result["r"]
+    assert ("correction_notice", "overdue") not in alerts_of(district, late)
+    assert (late, "reply", "today") in set(raised(district)) and r.raised.get("reply/today") == 1
+    assert sweep(D(2026, 10, 13)).raised_total == 0
+    assert open_alerts(district) == expected_alerts(district, D(2026, 10, 13), calendar)
 
 
 def test_a_sweep_of_one_agency_leaves_the_others_alone(district):
     gov = register(D(2026, 9, 25))
     dept = register(D(2026, 9, 25), agency=DEPT, actor="zc1")
     r = sweep(D(2026, 10, 13), agencies=[DEPT])
-    assert r.mode == "full" and alerts_of(district, gov) == set()
-    assert alerts_of(district, dept) == {("correction_notice", "overdue")}
-    assert sweep(D(2026, 10, 13)).mode == "full"  # the last sweep did not cover every agency
+    assert r.mode == "full" and raised(district) == [(dept, "correction_notice", "overdue")]
+    assert alerts_of(district, dept) == alerts_of(district, gov) == {("correction_notice", "overdue")}
+    r = sweep(D(2026, 10, 13))            # the government's first sweep; the department's second
+    assert r.mode == "full" and raised(district, gov) == [(gov, "correction_notice", "overdue")]
+    assert r.raised_total == 1
 
 
 # ----- the board ---------------------------------------------------------------------------------------
@@ -411,7 +429,7 @@ def test_board_lists_each_agency_by_urgency_with_the_handler_and_the_reason(dist
     step(b, "accept", D(2026, 9, 28))                  # due 10-29: soon on 10-27
     c = register(D(2026, 9, 25), agency=DEPT, actor="zc1")
     sweep(D(2026, 10, 27))
-    res = runner.invoke(app, ["board", "--json"])
+    res = runner.invoke(app, ["board", "--json", "--today", "2026-10-27"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert [g["code"] for g in out["agencies"]] == [GOV, DEPT]
@@ -420,7 +438,7 @@ def test_board_lists_each_agency_by_urgency_with_the_handler_and_the_reason(dist
         (a, "reply", "overdue"), (a, "correction_notice", "overdue"), (b, "reply", "soon")]
     assert gov[0]["handler_name"] == "张承办" and gov[0]["reason"].startswith("答复期限已过")
     assert out["agencies"][1]["alerts"][0]["handler_name"] == "钱承办"
-    res = runner.invoke(app, ["board", "--as", "s2"])   # a department's supervisor sees only it
+    res = runner.invoke(app, ["board", "--as", "s2", "--today", "2026-10-27"])   # a department's supervisor sees only it
     assert res.exit_code == 0 and c in res.stdout and a not in res.stdout
     assert "已逾期" in res.stdout and "钱承办" in res.stdout
     res = runner.invoke(app, ["board", "--agency", "nope"])
@@ -477,5 +495,5 @@ def test_loading_a_calendar_year_moves_exactly_the_dates_it_should(district, cal
     # run again: nothing more is recorded; the next sweep clears the provisional alerts
     again = recompute.recompute_open_cases(today=LATE)
     assert again.checked == 0 and again.moved == []
-    r = sweep(D(2027, 1, 4))
-    assert all(k != "provisional" for _no, k, _l, _d in open_alerts(district)) and r.cleared >= 2
+    sweep(D(2027, 1, 4))
+    assert all(k != "provisional" for _no, k, _l, _d in open_alerts(district))

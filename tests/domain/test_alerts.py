@@ -102,3 +102,62 @@ def test_a_reply_has_at_most_one_level_and_it_follows_the_dates(calendar, due, t
     # "within n working days": exactly n working days lie in (today, soon]
     assert calendar.working_days_between(today.toordinal(), soon.toordinal()) == n
     assert calendar.is_working_day(soon)
+
+
+# ----- since when: the first day of a level, and the step a track starts at ---------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(due=st.dates(D(2025, 3, 1), D(2026, 12, 31)), n=st.integers(1, 20))
+def test_a_level_begins_on_the_first_day_the_rules_give_it(calendar, due, n):
+    """level_since is the first day on which classify() puts the date at the level."""
+    def level_on(day):
+        found = [lvl for k, lvl, _ in classify(CaseDates("in_process", reply_due=due), day,
+                                                soon_until(calendar, day, n)) if k == Kind.REPLY]
+        return found[0] if found else None
+
+    for level in (Level.SOON, Level.TODAY, Level.OVERDUE):
+        first = A.level_since(calendar, Kind.REPLY, level, due, n)
+        if level == Level.SOON and not calendar.is_working_day(due):
+            continue  # replies fall due on working days
+        assert level_on(first) == level
+        assert level_on(first - dt.timedelta(days=1)) != level
+
+
+def test_a_track_keeps_its_step_until_its_date_or_state_changes():
+    registered = CaseDates("received", reply_due=D(2026, 10, 29), correction_notice_due=D(2026, 10, 12))
+    assert A.track_since(None, registered, None, 11) == {"reply": 11, "correction_notice": 11}
+    accepted = CaseDates("in_process", reply_due=D(2026, 10, 29))       # same reply date: same track
+    assert A.track_since(registered, accepted, {"reply": 11, "correction_notice": 11}, 12) == {"reply": 11}
+    extended = CaseDates("in_process", reply_due=D(2026, 11, 26))
+    assert A.track_since(accepted, extended, {"reply": 11}, 13) == {"reply": 13}
+    consulting = CaseDates("in_process", reply_due=D(2026, 11, 26), consultation_due=D(2026, 11, 20))
+    assert A.track_since(extended, consulting, {"reply": 13}, 14) == {"reply": 13, "consultation": 14}
+    answered = CaseDates("in_process", reply_due=D(2026, 11, 26))
+    assert A.track_since(consulting, answered, {"reply": 13, "consultation": 14}, 15) == {"reply": 13}
+    provisional = CaseDates("in_process", reply_due=D(2027, 1, 18), provisional=True)
+    assert A.track_since(answered, provisional, {"reply": 13}, 16) == {"reply": 16, "provisional": 16}
+    closed = CaseDates("closed", reply_due=D(2027, 1, 18), provisional=True)
+    assert A.track_since(provisional, closed, {"reply": 16, "provisional": 16}, 17) == {}
+
+
+dates = st.one_of(st.none(), st.dates(D(2026, 1, 1), D(2026, 12, 31)))
+case_dates = st.builds(CaseDates, st.sampled_from(["received", "awaiting_correction", "in_process", "closed"]),
+                       dates, dates, dates, dates, dates, st.booleans())
+
+
+@settings(max_examples=300, deadline=None)
+@given(history=st.lists(case_dates, min_size=1, max_size=8))
+def test_a_track_starts_at_the_last_step_that_changed_what_its_alert_rests_on(history):
+    """Replaying a history step by step, each kind's mark is the last step whose key changed."""
+    since, prev = None, None
+    for step, now in enumerate(history, start=1):
+        since = A.track_since(prev, now, since, step * 10)
+        for rule in A.RULES:
+            key = A.track_key(rule, now)
+            if key is None:
+                assert rule.kind.value not in since
+                continue
+            changed = [i for i in range(1, step + 1)
+                       if i == 1 or A.track_key(rule, history[i - 2]) != A.track_key(rule, history[i - 1])]
+            assert since[rule.kind.value] == changed[-1] * 10
+        prev = now

@@ -21,7 +21,7 @@ def alert_session() -> Iterator[Any]:
     from ..domain.errors import InputError
     from ..storage import db
 
-    if not db.has_table("alerts"):
+    if not db.has_table("alert_raises"):
         raise InputError("database", "先运行 foi db upgrade 建立（或升级）数据库表",
                          f"数据库 {db.database_url().split('@')[-1]} 中尚无督办提醒表")
     with db.session_scope() as session:
@@ -52,32 +52,36 @@ def board(
     agency: Optional[str] = typer.Option(None, "--agency", help="机关代码（含下属机关）"),
     staff: Optional[str] = typer.Option(None, "--as", help="工作人员代码：显示其所在机关（含下属机关）"),
     limit: Optional[int] = typer.Option(None, "--limit", help="最多列出的提醒条数"),
+    today: Optional[str] = typer.Option(None, "--today", help="按哪一天显示 YYYY-MM-DD（默认今天，北京时间）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
-    """督办看板：every open deadline alert, a table per agency, most urgent first."""
+    """督办看板：every deadline alert that holds today, a table per agency, most urgent first."""
     from sqlalchemy import select
 
+    from .. import localtime
+    from ..domain.parsing import parse_date
     from ..services import board as board_service
     from ..storage.alert_tables import AlertSweepRow
 
+    day = parse_date(today, "--today") if today else localtime.today()
     with alert_session() as session:
         ids, title = _scope(session, agency, staff)
-        rows = board_service.open_alerts(session, ids, limit)
-        counts = board_service.count_open(session, ids)
+        rows = board_service.open_alerts(session, ids, limit, today=day)
+        counts = board_service.count_open(session, ids, today=day)
         last = session.scalar(select(AlertSweepRow).order_by(AlertSweepRow.id.desc()).limit(1))
         last_info = ({"sweep_id": last.id, "today": last.today.isoformat(), "mode": last.mode,
                       "finished_at": last.finished_at.isoformat() if last.finished_at else None}
                      if last else None)
     groups = board_service.by_agency(rows)
     if as_json:
-        print_json({"scope": title, "last_sweep": last_info, "open": counts,
+        print_json({"scope": title, "today": day.isoformat(), "last_sweep": last_info, "open": counts,
                     "agencies": [{"code": c, "name": n, "alerts": [r.to_dict() for r in items]}
                                  for c, n, items in groups]})
         return
-    _print_board(title, groups, counts, last_info, limit)
+    _print_board(title, day, groups, counts, last_info, limit)
 
 
-def _print_board(title: str, groups: list, counts: dict[str, int], last: dict | None,
+def _print_board(title: str, day: Any, groups: list, counts: dict[str, int], last: dict | None,
                  limit: int | None) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -89,7 +93,7 @@ def _print_board(title: str, groups: list, counts: dict[str, int], last: dict | 
     when = f"最近一次扫描：{last['today']}（{'增量' if last['mode'] == 'incremental' else '全量'}）" \
         if last else "尚未扫描（foi sweep 或定时部署 deadline-sweep）"
     total = sum(counts.values())
-    console.print(f"督办看板 · {title} · 未处理提醒 {total} 条 · {when}")
+    console.print(f"督办看板 · {title} · {day.isoformat()} 提醒 {total} 条 · {when}")
     if not groups:
         console.print("没有未处理的督办提醒。")
         return
@@ -102,7 +106,8 @@ def _print_board(title: str, groups: list, counts: dict[str, int], last: dict | 
                      A.Level.TODAY: "yellow"}.get(A.Level(r.level), "")
             table.add_row(r.level_label, r.case_no, r.handler_name,
                           r.due.isoformat() if r.due else "—",
-                          f"{r.reason}（{state_label(r.state)}；{r.raised_on.isoformat()} 起）",
+                          f"{r.reason}（{state_label(r.state)}"
+                          + (f"；{r.since.isoformat()} 起）" if r.since else "）"),
                           style=style)
         console.print(table)
     shown = sum(len(items) for _c, _n, items in groups)
@@ -114,13 +119,12 @@ def _print_board(title: str, groups: list, counts: dict[str, int], last: dict | 
 def sweep(
     today: Optional[str] = typer.Option(None, "--today", help="按哪一天扫描 YYYY-MM-DD（默认今天，北京时间）"),
     agencies: list[str] = typer.Option([], "--agency", help="只扫描这些机关（含下属机关；可多次）"),
-    full: bool = typer.Option(False, "--full", help="全量扫描（默认在上次全量扫描基础上增量进行）"),
     no_mail: bool = typer.Option(False, "--no-mail", help="不发送邮件摘要"),
     working_days_only: bool = typer.Option(False, "--working-days-only",
                                            help="非工作日不扫描（定时运行时的做法）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
-    """立即扫描期限：raise/clear alerts, close lapsed windows, mail digests (no Prefect)."""
+    """立即扫描期限：raise the alerts new today, close lapsed windows, mail digests (no Prefect)."""
     from .. import localtime
     from ..calendar_data.service import current_calendar
     from ..domain import alerts as A
@@ -138,7 +142,7 @@ def sweep(
         else:
             typer.echo(f"{day.isoformat()} 不是工作日，未扫描。")
         return
-    result = sweep_service.sweep(today=day, agencies=list(agencies) or None, full=full)
+    result = sweep_service.sweep(today=day, agencies=list(agencies) or None)
     mail = notify.SendReport(disabled=True)
     if not no_mail:
         with db.session_scope() as session:
@@ -158,8 +162,7 @@ def _print_sweep(result: Any, mail: Any) -> None:
     from ..labels import move_label, outcome_label
 
     mode = "增量" if result.mode == "incremental" else "全量"
-    typer.echo(f"{result.today.isoformat()} 期限扫描（{mode}）：新增提醒 {result.raised_total} 条，"
-               f"解除 {result.cleared} 条")
+    typer.echo(f"{result.today.isoformat()} 期限扫描（{mode}）：新增提醒 {result.raised_total} 条")
     for key, n in sorted(result.raised.items(), key=lambda kv: A.rank(*kv[0].split("/"))):
         kind, level = key.split("/")
         typer.echo(f"  {A.KIND_LABELS[A.Kind(kind)]}·{A.LEVEL_LABELS[A.Level(level)]}：{n}")

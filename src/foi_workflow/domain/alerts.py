@@ -1,8 +1,15 @@
-"""Deadline alerts: kinds, levels, urgency, Chinese reasons, and the sweep's date thresholds.
+"""Deadline alerts: kinds, levels, urgency, Chinese reasons, thresholds, tracks and "since".
 
 Pure: the rules of which stored date raises which alert on which day live here as data
-(RULES); services/sweep.py turns them into set-wise SQL over the indexed date columns of the
-cases table, and `classify()` is the same rule in Python (the tests hold the SQL to it).
+(RULES); services/sweep.py and services/board.py turn them into set-wise SQL over the indexed
+date columns of the cases table, and `classify()` is the same rule in Python (the tests hold
+the SQL to it).
+
+An alert is derived, never copied: it holds on a day when the case's stored date (and state)
+put it at that level. What is stored is when it was *raised*: each case keeps, per kind, the
+step from which its current date for that kind holds (its *track*, `track_since`), and the
+sweep records which alerts became new since the last sweep (a date crossed a threshold, or a
+step started a new track). An alert whose track ended (the case moved on) is cleared.
 
 Thresholds are computed once per sweep from the calendar, so that SQL only compares dates:
 `soon_until(calendar, today, n)` is the day D such that a reply due in (today, D] is due within
@@ -195,3 +202,47 @@ def level_for(d: dt.date, today: dt.date, soon: dt.date, levels: tuple[Level, ..
     if d <= soon and Level.SOON in levels:
         return Level.SOON
     return None
+
+
+# ----- tracks: the step from which an alert's date holds ------------------------------------------
+
+def track_key(rule: AlertRule, case: CaseDates) -> tuple | None:
+    """What an alert of this rule rests on, or None when the case cannot have one: a state the
+    rule watches and the date it watches (provisional: the flag and the reply date)."""
+    if case.state not in rule.states:
+        return None
+    d = getattr(case, rule.column)
+    if rule.kind == Kind.PROVISIONAL:
+        return ("provisional", d) if case.provisional else None
+    return None if d is None else (d,)
+
+
+def track_since(before: CaseDates | None, after: CaseDates, since: dict[str, int] | None,
+                step: int) -> dict[str, int]:
+    """The per-kind track marks after a step: kind -> the id of the step from which the kind's
+    current key holds, for every kind the case can have an alert of. Unchanged keys keep their
+    mark, changed (or new) ones take `step` (step ids only grow)."""
+    since = since or {}
+    out: dict[str, int] = {}
+    for rule in RULES:
+        key = track_key(rule, after)
+        if key is None:
+            continue
+        kept = before is not None and key == track_key(rule, before) and rule.kind.value in since
+        out[rule.kind.value] = since[rule.kind.value] if kept else step
+    return out
+
+
+def level_since(calendar: WorkingCalendar, kind: Kind | str, level: Level | str, due: dt.date | None,
+                n: int) -> dt.date | None:
+    """The first day on which a date `due` puts an alert at `level` (None: not by date, e.g. the
+    provisional flag): the day after for overdue and ended, the day itself for today, and for
+    soon the working day with n working days up to the date."""
+    level = Level(level)
+    if due is None or level == Level.INFO:
+        return None
+    if level in (Level.OVERDUE, Level.ENDED):
+        return due + dt.timedelta(days=1)
+    if level == Level.TODAY:
+        return due
+    return dt.date.fromordinal(calendar.working_day_before(due.toordinal(), n))

@@ -257,6 +257,15 @@ class WorkingCalendar:
             return 0
         return bisect_right(self._work, upto) - bisect_right(self._work, after)
 
+    def working_day_before(self, o: int, n: int) -> int:
+        """The working day w with exactly n working days in (w, o]: the first day on which a date
+        o is "within n working days" (n >= 1)."""
+        i = bisect_right(self._work, o) - 1 - n
+        if i < 0:
+            raise CalendarRangeError("date", f"工作日历覆盖 {self.first_day.isoformat()} 起",
+                                     "期限超出工作日历范围")
+        return self._work[i]
+
     def working_days_list(self, after: int, upto: int) -> list[int]:
         return self._work[bisect_right(self._work, after):bisect_right(self._work, upto)]
 

@@ -27,7 +27,7 @@ from ..storage import db
 from ..storage.bulkwrite import insert_rows
 from ..storage.models import AgencyRow, ApplicantRow, CaseEventRow, CaseRow, StaffRow
 from ..storage.numbering import reserve_ids, take_numbers
-from .cases import check_subject, derived_columns, session_calendar
+from .cases import alert_marks, check_subject, derived_columns, hold_events, session_calendar
 
 LINE_KEYS = {"agency", "received", "channel", "subject", "handler", "applicant", "events",
              "request_id"}
@@ -232,16 +232,24 @@ def _write(session: Session, checked: list[_Checked], report: BulkReport) -> Non
              "id_type": c.applicant.id_type, "id_number": c.applicant.id_number,
              "contact": c.applicant.contact} for c, app_id in zip(batch, app_ids)])
         case_ids = reserve_ids(session, CaseRow.__table__, len(batch))
+        # the events' ids are taken while holding the events table, as a step takes its own:
+        # the sweep's mark never passes an event still to come (services/sweep.py)
+        hold_events(session)
+        event_ids = iter(reserve_ids(session, CaseEventRow.__table__, sum(len(c.events) for c in batch)))
+        ids = [[next(event_ids) for _ev in c.events] for c in batch]
         insert_rows(session, CaseRow.__table__, [
             {"id": case_id, "case_no": case_no[c.line], "agency_id": c.agency_id,
              "applicant_id": app_id, "applicant_kind": c.applicant.kind, "handler": c.handler,
              "channel": c.channel, "subject": c.subject, "received": c.received,
-             "rules": c.rules, "version": 1, **c.derived}
-            for c, app_id, case_id in zip(batch, app_ids, case_ids)])
+             "rules": c.rules, "version": 1, **c.derived,
+             # every alert track of an imported case starts with the import (its last event)
+             **dict(zip(("alert_since", "alert_event"), alert_marks(None, c.derived, None, ev_ids[-1])))}
+            for c, app_id, case_id, ev_ids in zip(batch, app_ids, case_ids, ids)])
         insert_rows(session, CaseEventRow.__table__, [
-            {"case_id": case_id, "seq": seq, "kind": ev.kind, "on": ev.on, "actor": ev.actor,
-             "data": dict(ev.data), "basis": ev.basis, "request_id": rid, "recorded_at": now}
-            for c, case_id in zip(batch, case_ids)
-            for seq, (ev, rid) in enumerate(c.events, 1)])
+            {"id": ev_id, "case_id": case_id, "seq": seq, "kind": ev.kind, "on": ev.on,
+             "actor": ev.actor, "data": dict(ev.data), "basis": ev.basis, "request_id": rid,
+             "recorded_at": now}
+            for c, case_id, ev_ids in zip(batch, case_ids, ids)
+            for seq, ((ev, rid), ev_id) in enumerate(zip(c.events, ev_ids), 1)])
         report.case_numbers.extend(case_no[c.line] for c in batch)
     report.imported = len(checked)

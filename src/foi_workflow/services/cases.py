@@ -11,12 +11,13 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from .. import localtime
 from ..calendar_data import build_calendar
+from ..domain import alerts
 from ..domain.applicants import RULE_NO_NUL, Applicant
 from ..domain.calendar import WorkingCalendar
 from ..domain.case import Case, Command, Event, State, replay, transition
@@ -96,6 +97,31 @@ def derived_columns(case: Case, schedule: Schedule) -> dict[str, Any]:
         "calendar_version": schedule.calendar_version,
         "event_count": case.events,
     }
+
+
+def alert_dates(columns: Mapping[str, Any] | CaseRow) -> alerts.CaseDates:
+    """The alert rules' view of a case's stored columns (a CaseRow, or derived_columns())."""
+    get = columns.__getitem__ if isinstance(columns, Mapping) else columns.__getattribute__
+    return alerts.CaseDates(get("state"), get("reply_due"), get("correction_notice_due"),
+                            get("consultation_due"), get("correction_window_end"),
+                            get("fee_payment_due"), bool(get("provisional")))
+
+
+def alert_marks(before: Mapping[str, Any] | CaseRow | None, after: Mapping[str, Any] | CaseRow,
+                since: dict[str, int] | None, event_id: int) -> tuple[dict[str, int] | None, int]:
+    """The case's alert tracks after the step recorded as event `event_id` (domain/alerts.py):
+    (alert_since, alert_event), stored with the step for the sweep."""
+    marks = alerts.track_since(None if before is None else alert_dates(before), alert_dates(after),
+                               since, event_id)
+    return marks or None, max(marks.values(), default=0)
+
+
+def hold_events(session: Session) -> None:
+    """Take the events table's write lock now, before reserving event ids ahead of an INSERT
+    (PostgreSQL; SQLite has one writer at a time): a sweep, which locks the table in SHARE mode,
+    then waits for this transaction, so its event mark never passes an event still to come."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE case_events IN ROW EXCLUSIVE MODE"))
 
 
 def _issue_notices(session: Session, row: CaseRow, agency_row: AgencyRow, ev: Event, seq: int,
@@ -202,10 +228,12 @@ def register(*, agency: str, applicant: Applicant, channel: str, received: dt.da
                       rules=ev.data["rules"], version=1, **derived_columns(case, schedule))
         session.add(row)
         session.flush()
-        session.add(CaseEventRow(case_id=row.id, seq=1, kind=ev.kind, on=ev.on, actor=ev.actor,
-                                 data=dict(ev.data), basis=ev.basis, request_id=request_id,
-                                 recorded_at=localtime.now()))
+        ev_row = CaseEventRow(case_id=row.id, seq=1, kind=ev.kind, on=ev.on, actor=ev.actor,
+                              data=dict(ev.data), basis=ev.basis, request_id=request_id,
+                              recorded_at=localtime.now())
+        session.add(ev_row)
         session.flush()
+        row.alert_since, row.alert_event = alert_marks(None, row, None, ev_row.id)
         _issue_notices(session, row, agency_row, ev, 1, case, schedule, calendar, settings)
         return StepResult(row.case_no, 1, ev.kind, row.state, None, row.reply_due, row.provisional)
 
@@ -240,14 +268,17 @@ def step(case_no: str, kind: str, *, on: dt.date, actor: str, data: Mapping[str,
                        today=today, settings=settings)
         ev = t.event
         seq = row.event_count + 1
-        session.add(CaseEventRow(case_id=row.id, seq=seq, kind=ev.kind, on=ev.on, actor=ev.actor,
-                                 data=dict(ev.data), basis=ev.basis, request_id=request_id,
-                                 recorded_at=localtime.now()))
+        ev_row = CaseEventRow(case_id=row.id, seq=seq, kind=ev.kind, on=ev.on, actor=ev.actor,
+                              data=dict(ev.data), basis=ev.basis, request_id=request_id,
+                              recorded_at=localtime.now())
+        session.add(ev_row)
         session.flush()
         derived = derived_columns(t.case, t.schedule)
+        since, latest = alert_marks(row, derived, row.alert_since, ev_row.id)
         done = session.execute(update(CaseRow)
                                .where(CaseRow.id == row.id, CaseRow.version == row.version)
-                               .values(version=row.version + 1, **derived)
+                               .values(version=row.version + 1, alert_since=since, alert_event=latest,
+                                       **derived)
                                .execution_options(synchronize_session=False))
         if done.rowcount != 1:
             raise IntegrityError("version", None, Exception("stale case version"))

@@ -82,7 +82,10 @@ class CaseRow(Base):
 
     __tablename__ = "cases"
     __table_args__ = (
-        Index("ix_cases_open_reply_due", "state", "reply_due"),
+        # the sweep's and the board's reply ranges, read from the index alone: agency_id,
+        # alert_event and id (PostgreSQL; SQLite keeps the rowid in every index) ride along
+        Index("ix_cases_open_reply_due", "state", "reply_due", "agency_id", "alert_event",
+              postgresql_include=["id"]),
         Index("ix_cases_agency_state", "agency_id", "state"),
     )
 
@@ -109,6 +112,11 @@ class CaseRow(Base):
     fee_payment_due: Mapped[dt.date | None] = mapped_column(Date)
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     calendar_version: Mapped[str] = mapped_column(String(40))
+    # alert kind -> case_events.id of the step from which the kind's current date holds
+    # (domain/alerts.track_since), and the largest of them: the sweep raises an alert again only
+    # on a track started after its last mark (services/sweep.py); 0/missing: before any sweep
+    alert_since: Mapped[dict | None] = mapped_column(JSON)
+    alert_event: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     event_count: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)  # optimistic lock: +1 per step
 
