@@ -21,8 +21,8 @@ One sweep, for a legal day `today`:
       (D0, D] (soon) and [T0, today) (ended windows), range predicates on the indexed date
       columns of `cases`;
    b. a step after M started its track (cases.alert_since: the step from which the kind's date
-      holds, kept by services.cases.step) — read from the events after M, a range of the
-      events' primary key.
+      holds, kept by services.cases.step; cases.alert_event, the latest of them) — the cases
+      with alert_event > M are one range of ix_cases_alert_event, read once.
    An agency never swept before gets every alert that holds. So every alert is raised once,
    by the first sweep on whose day it holds; a re-run on the same day raises nothing.
    On PostgreSQL the sweep first takes `LOCK TABLE case_events IN SHARE MODE`: it waits for the
@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 
 from .. import localtime
 from ..domain import alerts as A
-from ..domain.case import MOVE_LABELS, Role
+from ..domain.case import MOVE_LABELS, Role, State
 from ..domain.errors import FoiError, InputError
 from ..domain.settings import AgencySettings
 from ..storage import db
@@ -193,14 +193,14 @@ def at_level(rule: A.AlertRule, level: A.Level, today: dt.date, until: dt.date, 
 
 
 def newly_by_date(rule: A.AlertRule, level: A.Level, last: tuple[dt.date, dt.date],
-                  today: dt.date, until: dt.date) -> list | None:
+                  today: dt.date, until: dt.date, c=CASES) -> list | None:
     """SQL, added to at_level(): the date had the case at another level on the last sweep's day
     t0 ("due soon" until d0) — a band of dates; [] when every date at the level today is new by
     date, None when none can be (the same day again, or the provisional flag)."""
     t0, d0 = last
     if today <= t0 or level == A.Level.INFO:
         return None
-    col = CASES.c[rule.column]
+    col = c.c[rule.column]
     if level in (A.Level.OVERDUE, A.Level.ENDED):      # not yet past on t0
         return [col >= literal(t0, Date)]
     if level == A.Level.TODAY:                         # it was after t0 then
@@ -210,12 +210,29 @@ def newly_by_date(rule: A.AlertRule, level: A.Level, last: tuple[dt.date, dt.dat
     return [col > literal(max(d0, today), Date)]
 
 
-def new_track(rule: A.AlertRule, mark: int) -> list:
-    """SQL: a step recorded after event `mark` started the case's track of this kind. The first
-    test reads alert_event from the sweep's index; only the cases it lets through are read for
-    the kind's own mark."""
+_STEPPED_COLUMNS = ("id", "agency_id", "state", "provisional", "alert_since",
+                    *sorted({r.column for r in A.RULES}))
+
+
+def stepped_since(mark: int, name: str, today: dt.date, until: dt.date):
+    """The cases whose alert tracks changed at a step after event `mark` (one range of
+    ix_cases_alert_event) and that may be at some level today (a date no later than `until`,
+    the latest "due soon" day in use, or the provisional flag): read once per sweep, a
+    materialized CTE that each rule and level then tests."""
     c = CASES.c
-    return [c.alert_event > mark, func.coalesce(c.alert_since[rule.kind.value].as_integer(), 0) > mark]
+    may_hold = [c.provisional == True]  # noqa: E712
+    for rule in A.RULES:
+        if rule.kind != A.Kind.PROVISIONAL:
+            last = until if A.Level.SOON in rule.levels else today
+            may_hold.append(c[rule.column] <= literal(last, Date))
+    return (select(*[c[n] for n in _STEPPED_COLUMNS])
+            .where(c.alert_event > mark, c.state != State.CLOSED.value, or_(*may_hold))
+            .cte(name).prefix_with("MATERIALIZED"))
+
+
+def new_track(rule: A.AlertRule, mark: int, c) -> Any:
+    """SQL on a stepped case: the kind's own track started after event `mark`."""
+    return func.coalesce(c.c.alert_since[rule.kind.value].as_integer(), 0) > mark
 
 
 def _json_agg(session: Session, column):
@@ -248,38 +265,43 @@ def _agency_filter(ids: tuple[int, ...], every: set[int], c=CASES) -> list:
     return [] if set(ids) >= every else [c.c.agency_id.in_(ids)]
 
 
-def new_alert_selects(session: Session, th: Thresholds, g: Group, every: set[int],
-                      mark: int) -> list:
+def new_alert_selects(session: Session, th: Thresholds, g: Group, every: set[int], mark: int,
+                      stepped: dict[int, Any]) -> list:
     """SELECT agency_id, kind, level, count, case ids: the alerts new today in one group of
-    agencies (module docstring). Per rule and level, over one range of the rule's index: those
-    newly at the level by date, and the others at it whose track started after the mark (the
-    index's alert_event column passes only those on to be read; none when no step was recorded
-    since: `mark` is the last event now)."""
+    agencies (module docstring). Per rule and level: those newly at the level by date (a range
+    of the rule's index), and the stepped cases at it on a track started after the group's mark
+    (read once, `stepped`: one CTE per mark; none when no event was recorded since: `mark`)."""
     until = th.until[g.n]
-    c = CASES.c
-    # grouped by an expression, not the column: SQLite would otherwise walk the agency index
-    # to save a sort, instead of the rule's date range
-    agency = c.agency_id + 0
-    out = []
 
-    def raised(rule: A.AlertRule, level: A.Level, cond: list):
+    def raised(rule: A.AlertRule, level: A.Level, cond: list, c=CASES):
+        # grouped by an expression, not the column: SQLite would otherwise walk the agency
+        # index to save a sort, instead of the rule's date range
+        agency = c.c.agency_id + 0
         return (select(agency.label("agency_id"), literal(rule.kind.value).label("kind"),
                        literal(level.value).label("level"), func.count().label("n"),
-                       _json_agg(session, c.id).label("ids"))
-                .where(*cond, *_agency_filter(g.ids, every)).group_by(agency))
+                       _json_agg(session, c.c.id).label("ids"))
+                .where(*cond, *_agency_filter(g.ids, every, c)).group_by(agency))
 
+    out = []
+    s = None
+    if g.last is not None and mark > g.last[2]:
+        s = stepped.get(g.last[2])
+        if s is None:
+            s = stepped[g.last[2]] = stepped_since(g.last[2], f"stepped{len(stepped)}", th.today,
+                                                   max(th.until.values()))
     for rule in A.RULES:
         for level in rule.levels:
-            holds = at_level(rule, level, th.today, until)
             if g.last is None:
-                out.append(raised(rule, level, holds))
+                out.append(raised(rule, level, at_level(rule, level, th.today, until)))
                 continue
             by_date = newly_by_date(rule, level, g.last[:2], th.today, until)
             if by_date is not None:
-                out.append(raised(rule, level, [*holds, *by_date]))
-            if by_date != [] and mark > g.last[2]:  # the others: on a track started since
-                rest = [] if by_date is None else [not_(and_(*by_date))]
-                out.append(raised(rule, level, [*holds, *rest, *new_track(rule, g.last[2])]))
+                out.append(raised(rule, level, [*at_level(rule, level, th.today, until), *by_date]))
+            if s is not None and by_date != []:  # the others at the level: on a new track
+                in_band = newly_by_date(rule, level, g.last[:2], th.today, until, s)
+                out.append(raised(rule, level, [*at_level(rule, level, th.today, until, s),
+                                                *([] if in_band is None else [not_(and_(*in_band))]),
+                                                new_track(rule, g.last[2], s)], s))
     return out
 
 
@@ -308,7 +330,8 @@ def raise_alerts(session: Session, *, today: dt.date, calendar,
                           raised=0, auto_closed=0, summary={})
     session.add(sweep)
     session.flush()
-    selects = [q for g in gs for q in new_alert_selects(session, th, g, every, mark)]
+    stepped: dict[int, Any] = {}
+    selects = [q for g in gs for q in new_alert_selects(session, th, g, every, mark, stepped)]
     raised: Counter = Counter()
     if selects:
         u = union_all(*selects).subquery("new_alerts")

@@ -80,25 +80,23 @@ class AlertRecipientRow(Base):
 
 # Indexes on the cases table for the sweep's range predicates (the open reply_due index
 # ix_cases_open_reply_due is the cases table's own). Each carries what the sweep reads (state,
-# agency_id, alert_event; id on PostgreSQL, the rowid on SQLite), so that its ranges are read
-# from the index alone. The other date columns are NULL for most cases, so
+# agency_id; id on PostgreSQL, the rowid on SQLite), so that its ranges are read from the index
+# alone. The other date columns are NULL for most cases, so
 # partial indexes stay small.
 def _partial_date_index(name: str, column) -> Index:
     where = column.is_not(None)
-    return Index(name, column, CaseRow.state, CaseRow.agency_id, CaseRow.alert_event,
-                 postgresql_include=["id"],
+    return Index(name, column, CaseRow.state, CaseRow.agency_id, postgresql_include=["id"],
                  postgresql_where=where, sqlite_where=where)
 
 
 CASE_INDEXES = (
     Index("ix_cases_state_correction_notice_due", CaseRow.state, CaseRow.correction_notice_due,
-          CaseRow.agency_id, CaseRow.alert_event, postgresql_include=["id"]),
+          CaseRow.agency_id, postgresql_include=["id"]),
     _partial_date_index("ix_cases_consultation_due", CaseRow.consultation_due),
     _partial_date_index("ix_cases_correction_window_end", CaseRow.correction_window_end),
     _partial_date_index("ix_cases_fee_payment_due", CaseRow.fee_payment_due),
     # `provisional = 1` on SQLite, as SQLAlchemy writes the sweep's test (a partial index is used
     # only for its predicate word for word); PostgreSQL reads `provisional = true` as the column
-    Index("ix_cases_provisional", CaseRow.state, CaseRow.agency_id, CaseRow.alert_event,
-          postgresql_include=["id"], postgresql_where=text("provisional"),
+    Index("ix_cases_provisional", CaseRow.state, CaseRow.agency_id, postgresql_include=["id"], postgresql_where=text("provisional"),
           sqlite_where=text("provisional = 1")),
 )

@@ -82,10 +82,11 @@ class CaseRow(Base):
 
     __tablename__ = "cases"
     __table_args__ = (
-        # the sweep's and the board's reply ranges, read from the index alone: agency_id,
-        # alert_event and id (PostgreSQL; SQLite keeps the rowid in every index) ride along
-        Index("ix_cases_open_reply_due", "state", "reply_due", "agency_id", "alert_event",
-              postgresql_include=["id"]),
+        # the sweep's and the board's reply ranges, read from the index alone: agency_id and id
+        # (PostgreSQL; SQLite keeps the rowid in every index) ride along
+        Index("ix_cases_open_reply_due", "state", "reply_due", "agency_id", postgresql_include=["id"]),
+        # the cases stepped since a sweep's mark (services/sweep.py)
+        Index("ix_cases_alert_event", "alert_event"),
         Index("ix_cases_agency_state", "agency_id", "state"),
     )
 

@@ -59,21 +59,21 @@ def upgrade() -> None:
     )
     op.add_column('cases', sa.Column('alert_since', sa.JSON(), nullable=True))
     op.add_column('cases', sa.Column('alert_event', sa.Integer(), nullable=False, server_default='0'))
-    # the sweep's ranges read from the index alone: state, agency_id, alert_event and id ride along
+    op.create_index('ix_cases_alert_event', 'cases', ['alert_event'])
+    # the sweep's ranges read from the index alone: state, agency_id and id ride along
     op.drop_index('ix_cases_open_reply_due', table_name='cases')
-    op.create_index('ix_cases_open_reply_due', 'cases', ['state', 'reply_due', 'agency_id', 'alert_event'],
+    op.create_index('ix_cases_open_reply_due', 'cases', ['state', 'reply_due', 'agency_id'],
                     postgresql_include=['id'])
     op.drop_index('ix_cases_state_correction_notice_due', table_name='cases')
     op.create_index('ix_cases_state_correction_notice_due', 'cases',
-                    ['state', 'correction_notice_due', 'agency_id', 'alert_event'],
-                    postgresql_include=['id'])
+                    ['state', 'correction_notice_due', 'agency_id'], postgresql_include=['id'])
     for name, column in DATE_INDEXES:
         where = sa.text(f"{column} IS NOT NULL")
         op.drop_index(name, table_name='cases')
-        op.create_index(name, 'cases', [column, 'state', 'agency_id', 'alert_event'],
-                        postgresql_include=['id'], postgresql_where=where, sqlite_where=where)
+        op.create_index(name, 'cases', [column, 'state', 'agency_id'], postgresql_include=['id'],
+                        postgresql_where=where, sqlite_where=where)
     op.drop_index('ix_cases_provisional', table_name='cases')
-    op.create_index('ix_cases_provisional', 'cases', ['state', 'agency_id', 'alert_event'],
+    op.create_index('ix_cases_provisional', 'cases', ['state', 'agency_id'],
                     postgresql_include=['id'], postgresql_where=sa.text("provisional"),
                     sqlite_where=sa.text("provisional = 1"))
 
@@ -90,6 +90,7 @@ def downgrade() -> None:
     op.create_index('ix_cases_state_correction_notice_due', 'cases', ['state', 'correction_notice_due'])
     op.drop_index('ix_cases_open_reply_due', table_name='cases')
     op.create_index('ix_cases_open_reply_due', 'cases', ['state', 'reply_due'])
+    op.drop_index('ix_cases_alert_event', table_name='cases')
     with op.batch_alter_table('cases') as batch:
         batch.drop_column('alert_event')
         batch.drop_column('alert_since')
