@@ -20,6 +20,7 @@ from foi_workflow.cli.demo_cmd import clock_demo
 from foi_workflow.domain.applicants import KINDS
 from foi_workflow.domain.case import STATE_LABELS, State
 from foi_workflow.domain.fees import per_volume_fee
+from foi_workflow.labels import role_label
 from foi_workflow.domain.outcomes import OUTCOMES, REPORT_ROW_LABELS
 from foi_workflow.services import directory
 from foi_workflow.storage import db
@@ -192,7 +193,8 @@ def set_up_district() -> None:
         for b_code, b_name, b_kind in BODIES:
             directory.add_agency(s, b_code, b_name, b_kind, parent=code)
             for letter, role in ROLES.items():
-                directory.add_staff(s, f"{b_code}-{letter}", f"{b_name[:6]}{role}", role, b_code)
+                directory.add_staff(s, f"{b_code}-{letter}", f"{b_name[:6]}{role_label(role)}", role,
+                                    b_code)
 
 
 def actor(agency: str, who: str) -> str:

@@ -22,6 +22,9 @@ def lean_environment(home: Path) -> dict[str, str]:
     env = {f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false" for name in UNNEEDED_SERVICES}
     env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     env["PREFECT_HOME"] = str(home)
+    # a loaded 2-core machine can take longer than the default 20 s to start the server
+    env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
+                   os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90"))
     return env
 
 
