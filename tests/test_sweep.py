@@ -440,7 +440,12 @@ def test_board_lists_each_agency_by_urgency_with_the_handler_and_the_reason(dist
     b = register(D(2026, 9, 25))
     step(b, "accept", D(2026, 9, 28))                  # due 10-29: soon on 10-27
     c = register(D(2026, 9, 25), agency=DEPT, actor="zc1")
-    sweep(D(2026, 10, 27))
+    r = sweep(D(2026, 10, 27))
+    with db.session_scope(district) as s:   # the sweep's own list (digest, artifact): the same order
+        listed = [(x.case_no, x.kind, x.level) for x in board.sweep_alerts(s, r.sweep_id)]
+        assert [(x.case_no, x.kind, x.level) for x in board.sweep_alerts(s, r.sweep_id, limit=2)] == listed[:2]
+    assert listed == [(a, "reply", "overdue"), (a, "correction_notice", "overdue"), (b, "reply", "soon"),
+                      (c, "correction_notice", "overdue"), (c, "reply", "soon")]
     res = runner.invoke(app, ["board", "--json", "--today", "2026-10-27"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
@@ -509,3 +514,30 @@ def test_loading_a_calendar_year_moves_exactly_the_dates_it_should(district, cal
     assert again.checked == 0 and again.moved == []
     sweep(D(2027, 1, 4))
     assert all(k != "provisional" for _no, k, _l, _d in open_alerts(district))
+
+
+def test_cases_brought_in_by_bulk_intake_are_raised_by_the_next_sweep_once(district):
+    from foi_workflow.services import bulk
+
+    sweep(D(2026, 10, 13))
+    lines = [json.dumps({"agency": GOV, "received": received, "channel": "online", "subject": "某事项",
+                         "handler": "c1", "applicant": {"kind": "natural_person", "name": f"申请人{i}",
+                                                         "id_type": "passport", "id_number": f"E{i:07d}"},
+                         "events": events, "request_id": f"legacy-{i}"}, ensure_ascii=False)
+             for i, (received, events) in enumerate([
+                 ("2026-09-01", []),                                                # overdue
+                 ("2026-09-02", [{"move": "accept", "on": "2026-09-03", "actor": "c1"}]),
+                 ("2026-10-12", [])])]                                              # nothing yet
+    report = bulk.import_lines(lines, today=LATE, url=district)
+    assert not report.errors, report.errors
+    old, accepted, new = report.case_numbers
+    r = sweep(D(2026, 10, 13))            # the same day: only what the import started is new
+    assert set(raised(district, sweep_id=r.sweep_id)) == {
+        (old, "reply", "overdue"), (old, "correction_notice", "overdue"), (accepted, "reply", "overdue")}
+    with db.session_scope(district) as s:
+        rows = {c.case_no: c for c in s.scalars(select(CaseRow))}
+        last = {no: max(e.id for e in s.scalars(select(CaseEventRow).where(CaseEventRow.case_id == rows[no].id)))
+                for no in (old, accepted, new)}
+    assert rows[accepted].alert_since == {"reply": last[accepted]} == {"reply": rows[accepted].alert_event}
+    assert sweep(D(2026, 10, 13)).raised_total == 0
+    assert {a for a in open_alerts(district) if a[0] == new} == set()

@@ -135,32 +135,41 @@ def count_open(session: Session, agency_ids: Iterable[int] | None = None,
 def sweep_alerts(session: Session, sweep_id: int, agency_ids: Iterable[int] | None = None,
                  limit: int | None = None) -> list[BoardRow]:
     """The alerts one sweep raised (its digest and artifact), most urgent first, with the cases'
-    dates as they are now."""
+    dates as they are now. With a limit, only the (agency, urgency) groups needed are read."""
     sweep = session.get(AlertSweepRow, sweep_id)
     if sweep is None:
         return []
-    q = select(AlertRaiseRow).where(AlertRaiseRow.sweep_id == sweep_id)
+    q = (select(AlertRaiseRow.kind, AlertRaiseRow.level, AlertRaiseRow.case_ids, AgencyRow.code)
+         .join(AgencyRow, AgencyRow.id == AlertRaiseRow.agency_id)
+         .where(AlertRaiseRow.sweep_id == sweep_id))
     if agency_ids is not None:
         q = q.where(AlertRaiseRow.agency_id.in_(list(agency_ids)))
-    raised = [(case_id, r.kind, r.level) for r in session.scalars(q) for case_id in r.case_ids]
+    groups = sorted(session.execute(q), key=lambda g: (g.code, A.rank(g.kind, g.level)))
+    raised: list[tuple[int, str, str]] = []
+    for g in groups:
+        if limit is not None and len(raised) >= limit:
+            break
+        raised += [(case_id, g.kind, g.level) for case_id in g.case_ids]
     n_by_agency = {int(a): n for a, n in sweep.thresholds.get("n_by_agency", {}).items()}
     default_n = sweep.thresholds.get("default_n", sweep_service.DEFAULT_N)
     handler = aliased(StaffRow)
-    cases: dict[int, tuple] = {}
-    ids = sorted({c for c, _k, _l in raised})
+    c = CaseRow.__table__.c
+    dates = sorted({r.column for r in A.RULES})
+    cases: dict[int, Any] = {}
+    ids = sorted({case_id for case_id, _k, _l in raised})
     for i in range(0, len(ids), CHUNK):
-        part = ids[i:i + CHUNK]
-        q = (select(CaseRow, AgencyRow.code, AgencyRow.name, func.coalesce(handler.name, CaseRow.handler))
-             .join(AgencyRow, AgencyRow.id == CaseRow.agency_id)
-             .outerjoin(handler, handler.code == CaseRow.handler)
-             .where(CaseRow.id.in_(part)))
-        cases.update({row.id: (row, code, name, who) for row, code, name, who in session.execute(q)})
+        q = (select(c.id, c.agency_id, c.case_no, c.handler, c.state, *[c[d] for d in dates],
+                    AgencyRow.code, AgencyRow.name, func.coalesce(handler.name, c.handler).label("who"))
+             .join(AgencyRow, AgencyRow.id == c.agency_id)
+             .outerjoin(handler, handler.code == c.handler)
+             .where(c.id.in_(ids[i:i + CHUNK])))
+        cases.update({row.id: row for row in session.execute(q)})
     out = []
     for case_id, kind, level in raised:
-        row, code, name, who = cases[case_id]
+        row = cases[case_id]
         n = n_by_agency.get(row.agency_id, default_n)
-        out.append(BoardRow(row.agency_id, code, name, row.case_no, row.handler, who, row.state, kind,
-                            level, getattr(row, A.RULE_BY_KIND[A.Kind(kind)].column),
+        out.append(BoardRow(row.agency_id, row.code, row.name, row.case_no, row.handler, row.who,
+                            row.state, kind, level, getattr(row, A.RULE_BY_KIND[A.Kind(kind)].column),
                             A.reason(kind, level, n), sweep.today))
     out.sort(key=lambda r: (r.agency_code, r.rank, r.due or dt.date.max, r.case_no))
     return out if limit is None else out[:limit]
