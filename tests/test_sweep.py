@@ -10,7 +10,7 @@ import os
 import random
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from foi_workflow.cli.main import app

@@ -37,8 +37,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
-from sqlalchemy import (Date, Integer, MetaData, Table, and_, case, func, literal, not_, or_, select,
-                        text, union_all, update)
+from sqlalchemy import (Date, Integer, MetaData, Table, and_, func, literal, not_, or_, select, text,
+                        union_all, update)
 from sqlalchemy.orm import Session
 
 from .. import localtime
