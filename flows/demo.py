@@ -193,7 +193,7 @@ def set_up_district() -> None:
         for b_code, b_name, b_kind in BODIES:
             directory.add_agency(s, b_code, b_name, b_kind, parent=code)
             for letter, role in ROLES.items():
-                directory.add_staff(s, f"{b_code}-{letter}", f"{b_name[:6]}{role_label(role)}", role,
+                directory.add_staff(s, f"{b_code}-{letter}", f"{b_name}{role_label(role)}", role,
                                     b_code)
 
 
