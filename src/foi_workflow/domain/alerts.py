@@ -129,7 +129,7 @@ _REASONS = {
 
 
 def reason(kind: Kind | str, level: Level | str, soon_days: int) -> str:
-    """The Chinese reason stored with an alert (soon_days: the agency's N for `soon`)."""
+    """The Chinese reason shown with an alert (soon_days: the agency's N for `soon`)."""
     return _REASONS[(Kind(kind), Level(level))].replace(SOON_DAYS_MARK, str(soon_days))
 
 

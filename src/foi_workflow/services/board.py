@@ -72,7 +72,7 @@ def _holding(session: Session, today: dt.date, agency_ids: Iterable[int] | None)
     ids = every if agency_ids is None else set(agency_ids) & every
     by_n: dict[int, list[int]] = {}
     for a in sorted(ids):
-        by_n.setdefault(th.n_by_agency.get(a, th.default_n), []).append(a)
+        by_n.setdefault(th.n_for(a), []).append(a)
     c = CaseRow.__table__.c
     selects = []
     for n, group in sorted(by_n.items()) or [(th.default_n, [])]:
@@ -94,7 +94,7 @@ def open_alerts(session: Session, agency_ids: Iterable[int] | None = None,
     handler = aliased(StaffRow)
     q = (select(AgencyRow.id, AgencyRow.code, AgencyRow.name, CaseRow.case_no, CaseRow.handler,
                 func.coalesce(handler.name, CaseRow.handler), CaseRow.state, u.c.kind, u.c.level,
-                u.c.due, CaseRow.id, CaseRow.alert_since)
+                u.c.due, CaseRow.alert_since)
          .select_from(u)
          .join(CaseRow, CaseRow.id == u.c.case_id)
          .join(AgencyRow, AgencyRow.id == u.c.agency_id)
@@ -103,11 +103,10 @@ def open_alerts(session: Session, agency_ids: Iterable[int] | None = None,
     if limit is not None:
         q = q.limit(limit)
     found = session.execute(q).all()
-    started_on = _event_days(session, [(r[11] or {}).get(r[7]) for r in found])
+    started_on = _event_days(session, [(r.alert_since or {}).get(r.kind) for r in found])
     out = []
-    for (agency_id, code, name, case_no, who, who_name, state, kind, level, due, _case_id,
-         since) in found:
-        n = th.n_by_agency.get(agency_id, th.default_n)
+    for agency_id, code, name, case_no, who, who_name, state, kind, level, due, since in found:
+        n = th.n_for(agency_id)
         days = [d for d in (A.level_since(calendar, kind, level, due, n),
                             started_on.get((since or {}).get(kind))) if d is not None]
         out.append(BoardRow(agency_id, code, name, case_no, who, who_name, state, kind, level, due,

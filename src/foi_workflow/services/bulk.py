@@ -26,8 +26,8 @@ from ..domain.settings import AgencySettings
 from ..storage import db
 from ..storage.bulkwrite import insert_rows
 from ..storage.models import AgencyRow, ApplicantRow, CaseEventRow, CaseRow, StaffRow
-from ..storage.numbering import reserve_ids, take_numbers
-from .cases import alert_marks, check_subject, derived_columns, hold_events, session_calendar
+from ..storage.numbering import hold_events, reserve_ids, take_numbers
+from .cases import alert_marks, check_subject, derived_columns, session_calendar
 
 LINE_KEYS = {"agency", "received", "channel", "subject", "handler", "applicant", "events",
              "request_id"}
@@ -243,7 +243,7 @@ def _write(session: Session, checked: list[_Checked], report: BulkReport) -> Non
              "channel": c.channel, "subject": c.subject, "received": c.received,
              "rules": c.rules, "version": 1, **c.derived,
              # every alert track of an imported case starts with the import (its last event)
-             **dict(zip(("alert_since", "alert_event"), alert_marks(None, c.derived, None, ev_ids[-1])))}
+             **alert_marks(None, c.derived, ev_ids[-1])}
             for c, app_id, case_id, ev_ids in zip(batch, app_ids, case_ids, ids)])
         insert_rows(session, CaseEventRow.__table__, [
             {"id": ev_id, "case_id": case_id, "seq": seq, "kind": ev.kind, "on": ev.on,

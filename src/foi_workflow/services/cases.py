@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -107,21 +107,13 @@ def alert_dates(columns: Mapping[str, Any] | CaseRow) -> alerts.CaseDates:
                             get("fee_payment_due"), bool(get("provisional")))
 
 
-def alert_marks(before: Mapping[str, Any] | CaseRow | None, after: Mapping[str, Any] | CaseRow,
-                since: dict[str, int] | None, event_id: int) -> tuple[dict[str, int] | None, int]:
-    """The case's alert tracks after the step recorded as event `event_id` (domain/alerts.py):
-    (alert_since, alert_event), stored with the step for the sweep."""
+def alert_marks(before: CaseRow | None, after: Mapping[str, Any] | CaseRow,
+                event_id: int) -> dict[str, Any]:
+    """The columns alert_since and alert_event after the step recorded as event `event_id`
+    (domain/alerts.track_since; `before`: the stored case, None for a new one), for the sweep."""
     marks = alerts.track_since(None if before is None else alert_dates(before), alert_dates(after),
-                               since, event_id)
-    return marks or None, max(marks.values(), default=0)
-
-
-def hold_events(session: Session) -> None:
-    """Take the events table's write lock now, before reserving event ids ahead of an INSERT
-    (PostgreSQL; SQLite has one writer at a time): a sweep, which locks the table in SHARE mode,
-    then waits for this transaction, so its event mark never passes an event still to come."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("LOCK TABLE case_events IN ROW EXCLUSIVE MODE"))
+                               None if before is None else before.alert_since, event_id)
+    return {"alert_since": marks or None, "alert_event": max(marks.values(), default=0)}
 
 
 def _issue_notices(session: Session, row: CaseRow, agency_row: AgencyRow, ev: Event, seq: int,
@@ -233,7 +225,8 @@ def register(*, agency: str, applicant: Applicant, channel: str, received: dt.da
                               recorded_at=localtime.now())
         session.add(ev_row)
         session.flush()
-        row.alert_since, row.alert_event = alert_marks(None, row, None, ev_row.id)
+        for column, value in alert_marks(None, row, ev_row.id).items():
+            setattr(row, column, value)
         _issue_notices(session, row, agency_row, ev, 1, case, schedule, calendar, settings)
         return StepResult(row.case_no, 1, ev.kind, row.state, None, row.reply_due, row.provisional)
 
@@ -274,11 +267,10 @@ def step(case_no: str, kind: str, *, on: dt.date, actor: str, data: Mapping[str,
         session.add(ev_row)
         session.flush()
         derived = derived_columns(t.case, t.schedule)
-        since, latest = alert_marks(row, derived, row.alert_since, ev_row.id)
         done = session.execute(update(CaseRow)
                                .where(CaseRow.id == row.id, CaseRow.version == row.version)
-                               .values(version=row.version + 1, alert_since=since, alert_event=latest,
-                                       **derived)
+                               .values(version=row.version + 1, **derived,
+                                       **alert_marks(row, derived, ev_row.id))
                                .execution_options(synchronize_session=False))
         if done.rowcount != 1:
             raise IntegrityError("version", None, Exception("stale case version"))

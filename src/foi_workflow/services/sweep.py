@@ -49,6 +49,7 @@ from ..domain.settings import AgencySettings
 from ..storage import db
 from ..storage.alert_tables import AlertMarkRow, AlertRaiseRow, AlertSweepRow
 from ..storage.models import AgencyRow, CaseEventRow, CaseRow, StaffRow
+from ..storage.numbering import wait_for_events
 from . import cases as case_service
 from . import directory
 
@@ -151,6 +152,9 @@ class Thresholds:
     default_n: int
     n_by_agency: dict[int, int]       # agencies whose N is not the default
     until: dict[int, dt.date]         # N -> soon_until(today, N)
+
+    def n_for(self, agency_id: int) -> int:
+        return self.n_by_agency.get(agency_id, self.default_n)
 
     def as_json(self) -> dict[str, Any]:
         return {"default_n": self.default_n,
@@ -257,7 +261,7 @@ def groups(session: Session, th: Thresholds, agency_ids: list[int]) -> list[Grou
         select(m.agency_id, m.today, m.soon_until, m.event_mark).where(m.agency_id.in_(agency_ids)))}
     by: dict[tuple, list[int]] = {}
     for a in agency_ids:
-        by.setdefault((th.n_by_agency.get(a, th.default_n), marks.get(a)), []).append(a)
+        by.setdefault((th.n_for(a), marks.get(a)), []).append(a)
     return [Group(tuple(ids), n, last) for (n, last), ids in sorted(by.items(), key=lambda kv: kv[1])]
 
 
@@ -305,20 +309,18 @@ def new_alert_selects(session: Session, th: Thresholds, g: Group, every: set[int
     return out
 
 
-def _lock_events(session: Session) -> None:
-    """PostgreSQL: wait for the steps in progress and hold new ones until this sweep commits, so
-    that every event up to the mark read next has been committed and is seen (SQLite commits
-    one writer at a time, and a reader's snapshot holds every event up to its maximum id)."""
+def _prepare(session: Session) -> None:
+    """Wait for the steps in progress (storage/numbering.py); on PostgreSQL without JIT: many
+    short index ranges, compiling them to machine code costs more than it saves."""
+    wait_for_events(session)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("LOCK TABLE case_events IN SHARE MODE"))
-        # many short index ranges: compiling them to machine code costs more than it saves
         session.execute(text("SET LOCAL jit = off"))
 
 
 def raise_alerts(session: Session, *, today: dt.date, calendar,
                  agency_scope: list[int] | None) -> tuple[AlertSweepRow, dict[str, int]]:
     """Step 2 of the sweep, inside the caller's transaction: (sweep row, raised per kind/level)."""
-    _lock_events(session)
+    _prepare(session)
     th = thresholds(session, calendar, today)
     mark = session.scalar(select(func.coalesce(func.max(CaseEventRow.id), 0))) or 0
     every = set(session.scalars(select(AgencyRow.id)))

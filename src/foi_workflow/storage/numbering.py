@@ -1,4 +1,4 @@
-"""Number series per agency and year (case numbers, notice numbers): gap-free under concurrency."""
+"""Number series per agency and year (gap-free under concurrency), row ids, and the event-id locks."""
 
 from __future__ import annotations
 
@@ -40,3 +40,21 @@ def reserve_ids(session: Session, table, count: int) -> list[int]:
                                     {"s": seq, "n": count}))
     top = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
     return list(range(top + 1, top + 1 + count))
+
+
+# Event ids and the sweep's event mark (services/sweep.py): on PostgreSQL an id is drawn before
+# its transaction commits, so the sweep holds the events table in SHARE mode while it reads its
+# mark, and a writer that reserves ids ahead of its INSERT holds the table's write lock first.
+# SQLite commits one writer at a time: a reader's snapshot holds every event up to its max id.
+
+def hold_events(session: Session) -> None:
+    """Before reserving event ids ahead of an INSERT: a sweep now waits for this transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE case_events IN ROW EXCLUSIVE MODE"))
+
+
+def wait_for_events(session: Session) -> None:
+    """For the sweep: wait for the steps in progress and hold new ones until this transaction
+    ends, so that every event up to the mark read next has been committed and is seen."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE case_events IN SHARE MODE"))
