@@ -29,7 +29,6 @@ import argparse
 import datetime as dt
 import io
 import json
-import os
 import platform
 import statistics
 import sys
@@ -44,38 +43,55 @@ OUTCOMES = ("disclosed", "unavailable.not_held", "withheld.process_info", "parti
 TARGET_PLAIN_STEP_MS = 5.0
 
 
+def _unit_of_work(url: str):
+    from foi_workflow.config import Settings
+    from foi_workflow.storage.uow import SqlUnitOfWork
+
+    return SqlUnitOfWork(Settings.load(database_url=url, today=TODAY))
+
+
 def _setup(url: str) -> None:
-    from foi_workflow.services import directory
+    """A department with a clerk, a head and a reviewer, made by the first-run set-up."""
+    from foi_workflow.services import accounts, auth
     from foi_workflow.storage import db
 
     db.upgrade(url)
-    with db.session_scope(url) as s:
-        directory.add_agency(s, "bench-gov", "基准测试区人民政府", "government")
-        directory.add_agency(s, "bench", "基准测试区自然资源局", "department", parent="bench-gov")
-        for code, role in (("bench-c", "clerk"), ("bench-h", "head"), ("bench-r", "reviewer")):
-            directory.add_staff(s, code, code, role, "bench")
+    uow = _unit_of_work(url)
+    with uow:
+        setup = auth.bootstrap_principal(uow, operator="bench")
+    with uow:
+        accounts.add_agency(accounts.AddAgency("bench-gov", "基准测试区人民政府", "government"), uow, setup)
+        accounts.add_agency(accounts.AddAgency("bench", "基准测试区自然资源局", "department", "bench-gov"),
+                            uow, setup)
+        for n, (code, role) in enumerate((("bench-c", "clerk"), ("bench-h", "head"), ("bench-r", "reviewer"))):
+            accounts.create_account(accounts.CreateAccount(code, code, "bench", f"BENCH-{n}", role), uow, setup)
 
 
 def issue(url: str, cases_n: int) -> dict[str, Any]:
     from foi_workflow.domain.applicants import Applicant
-    from foi_workflow.services import cases
+    from foi_workflow.services import auth, cases
 
+    uow = _unit_of_work(url)
+    with uow:
+        staff = {code: auth.principal_for(code, uow, operator="bench", via="cli")
+                 for code in ("bench-c", "bench-h", "bench-r")}
     plain: list[float] = []
     issuing: list[float] = []
 
-    def timed(into: list[float] | None, *args: Any, **kw: Any) -> None:
+    def timed(into: list[float] | None, case_no: str, kind: str, *, on: dt.date, actor: str,
+              data: dict[str, Any]) -> None:
         t0 = time.perf_counter()
-        cases.step(*args, **kw, today=TODAY, url=url)
+        cases.step(cases.Step(case_no, kind, on, data), uow, staff[actor], today=TODAY)
         if into is not None:
             into.append((time.perf_counter() - t0) * 1000)
 
     for i in range(cases_n + 3):  # three warm-up cases
         warm = i < 3
         outcome = OUTCOMES[i % len(OUTCOMES)]
-        no = cases.register(agency="bench", applicant=Applicant("natural_person", f"申请人{i}", "passport",
-                                                                f"E{i:08d}"),
-                            channel="online", received=RECEIVED, subject=f"基准测试申请第{i}件：某地块规划许可文件",
-                            actor="bench-c", today=TODAY, url=url).case_no
+        no = cases.register(cases.Register("bench", Applicant("natural_person", f"申请人{i}", "passport",
+                                                              f"E{i:08d}"),
+                                           "online", RECEIVED, f"基准测试申请第{i}件：某地块规划许可文件"),
+                            uow, staff["bench-c"], today=TODAY).case_no
         d = RECEIVED + dt.timedelta(days=1)
         timed(None if warm else plain, no, "accept", on=d, actor="bench-c", data={})
         timed(None if warm else issuing, no, "acknowledge", on=d, actor="bench-c", data={})
@@ -110,11 +126,12 @@ def render(url: str, n: int) -> dict[str, Any]:
     from foi_workflow.documents import fonts
     from foi_workflow.notices import register
     from foi_workflow.notices.html_doc import to_document
-    from foi_workflow.storage import db
     from foi_workflow.storage.notice_tables import NoticeRow, NoticeTemplateRow
     from sqlalchemy import select
 
-    with db.session_scope(url) as s:
+    uow = _unit_of_work(url)
+    with uow:  # the stored notices, read as the register keeps them (rendering is what is timed)
+        s = uow.session
         rows = list(s.scalars(select(NoticeRow).order_by(NoticeRow.id).limit(n)))
         sources = {r.template_version: dict(s.get(NoticeTemplateRow, r.template_version).sources) for r in rows}
         s.expunge_all()
@@ -163,10 +180,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=40, help="cases for the step timing (default 40)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
+    from foi_workflow.config import Settings
     from foi_workflow.documents import fonts
 
+    fonts.use_cache_dir(Settings.load().font_cache)  # FOI_FONT_CACHE, read once here
     fonts.prepare()
-    os.environ.setdefault("FOI_TODAY", TODAY.isoformat())
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench-notices.sqlite3"
         _setup(url)

@@ -7,13 +7,16 @@ Run from the project root (`make bench-steps`):
 Always measures a fresh SQLite file in a temporary directory; with --db it measures that
 database as well (e.g. postgresql://postgres@127.0.0.1:5432/test). Use a scratch database: the
 schema is upgraded to the newest migration, and the rows the run writes (one agency with the code
-bench-XXXXXX, its staff, cases, events, applicants and number series) are deleted at the end
-unless --keep is given.
+bench-XXXXXX, its accounts, cases, events, applicants and number series) are deleted at the end
+unless --keep is given. The agency and its accounts are made through the account service, as
+the first-run set-up makes them.
 
-What one timed step is: a call of services.cases.step(case_no, move, ...) as the CLI and the
-flows make it: open a session, load the case row and its history, replay it, look up the actor and
-the agency, build the calendar, decide the move, insert the event, update the case row under its
-version check, commit. The engine is created (and, for SQLite, the file opened) before timing.
+What one timed step is: a call of services.cases.step(Step(case_no, move, ...), uow, principal)
+as the CLI, the flows and the web make it, the acting person's Principal resolved beforehand (as
+a signed-in session holds it): begin a transaction, load the case row and its history, replay it,
+check the policy on the case's agency, build the calendar, decide the move, insert the event,
+update the case row under its version check, commit. The engine is created (and, for SQLite, the
+file opened) before timing.
 
 Each case goes register → accept → acknowledge → extend → sign_off → reply → reply_delivered;
 the six moves after register are timed (register is timed too, reported on its own). Three of
@@ -25,7 +28,7 @@ ms. Target: median ≤ 5 ms on SQLite for the steps that issue no notice; the no
 median is printed beside it.
 
 Then, in the same run (each can be skipped):
-- **bulk intake** (`services.bulk.import_lines`, all or nothing): N generated applications
+- **bulk intake** (`services.bulk.import_register`, all or nothing, by the agency's admin): N generated applications
   (default 20,000), a third of them with a three-event past history, into the fresh SQLite file
   and into --db. Reported: applications per second. Target ≥ 5,000/s on both databases.
 - **CLI step** (`foi case step … --json`, a new process each time, as staff run it): wall time of
@@ -35,7 +38,8 @@ Then, in the same run (each can be skipped):
   that load on the machine hits all alike: a bare flow run (no parameters, `return 1`); the
   trivial flow — `case_step_flow`'s signature and run-name template with the body replaced by a
   `return` (what Prefect itself spends on parameters, validation and naming); the six moves
-  through `flows.steps.case_step_flow`; and the same moves as direct library calls. What our
+  through `flows.steps.case_step_flow` (given the staff code; the flow resolves the Principal and
+builds its Settings and unit of work); and the same moves as direct library calls. What our
   code adds to a flow run = median(step flow run) − median(trivial flow run), over the moves
   that issue no notice. Target ≤ 30 ms. The flows of the notice moves also write the notice's
   PDF and DOCX inside the run (issue 4); their median is printed apart.
@@ -59,12 +63,15 @@ from typing import Any, Optional
 
 from sqlalchemy import delete, select
 
+from foi_workflow.config import Settings
 from foi_workflow.domain.applicants import Applicant
-from foi_workflow.services import cases, directory
+from foi_workflow.services import accounts, auth, cases
 from foi_workflow.storage import db
+from foi_workflow.storage.identity_tables import AccessLogRow, ApiTokenRow, StaffChangeRow
 from foi_workflow.storage.models import (AgencyRow, ApplicantRow, CaseEventRow, CaseRow, NumberSeriesRow,
-                                         StaffRow)
+                                         StaffRoleRow, StaffRow)
 from foi_workflow.storage.notice_tables import NoticeRow
+from foi_workflow.storage.uow import SqlUnitOfWork
 
 TARGET_SQLITE_MS = 5.0
 TARGET_BULK_PER_S = 5000
@@ -85,32 +92,46 @@ PATH: list[tuple[str, str, int, dict[str, Any]]] = [
 
 
 class Office:
-    """A throwaway agency with a clerk, a reviewer and a head, all named bench-XXXXXX-…"""
+    """A throwaway agency with a clerk, a reviewer, a head and an admin, all named bench-XXXXXX-…;
+    `who[role]` is each one's Principal, `uow` the unit of work every timed call is given."""
+
+    ROLES = ("clerk", "reviewer", "head", "admin")
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self.uow = SqlUnitOfWork(Settings.load(database_url=url))
         self.code = f"bench-{secrets.token_hex(3)}"
-        self.staff = {role: f"{self.code}-{role}" for role in ("clerk", "reviewer", "head")}
-        with db.session_scope(url) as s:
-            directory.add_agency(s, self.code, "基准测试局", "government")
+        self.staff = {role: f"{self.code}-{role}" for role in self.ROLES}
+        with self.uow as uow:
+            # the first-run set-up of this new agency tree (its admin is made last)
+            setup = auth.bootstrap_principal(uow, operator="bench")
+            accounts.add_agency(accounts.AddAgency(self.code, "基准测试局", "government"), uow, setup)
             for role, code in self.staff.items():
-                directory.add_staff(s, code, role, role, self.code)
+                accounts.create_account(accounts.CreateAccount(code, f"基准测试{role}", self.code,
+                                                               code.upper(), (role,)), uow, setup)
+            self.who = {role: auth.principal_for(code, uow, operator="bench", via="cli")
+                        for role, code in self.staff.items()}
 
     def register(self) -> str:
-        return cases.register(agency=self.code, applicant=Applicant("commercial", "某公司"),
-                              channel="online", received=RECEIVED, subject="基准测试申请",
-                              actor=self.staff["clerk"], today=TODAY, url=self.url).case_no
+        return cases.register(cases.Register(self.code, Applicant("commercial", "某公司"), "online",
+                                             RECEIVED, "基准测试申请"),
+                              self.uow, self.who["clerk"], today=TODAY).case_no
 
     def remove(self) -> None:
-        with db.session_scope(self.url) as s:
+        with self.uow as uow:
+            s = uow.session
             agency_id = s.scalar(select(AgencyRow.id).where(AgencyRow.code == self.code))
             case_ids = select(CaseRow.id).where(CaseRow.agency_id == agency_id)
+            staff_ids = select(StaffRow.id).where(StaffRow.agency_id == agency_id)
             applicant_ids = list(s.scalars(select(CaseRow.applicant_id).where(CaseRow.agency_id == agency_id)))
             s.execute(delete(NoticeRow).where(NoticeRow.agency_id == agency_id))
             s.execute(delete(CaseEventRow).where(CaseEventRow.case_id.in_(case_ids)))
             s.execute(delete(CaseRow).where(CaseRow.agency_id == agency_id))
             s.execute(delete(ApplicantRow).where(ApplicantRow.id.in_(applicant_ids)))
             s.execute(delete(NumberSeriesRow).where(NumberSeriesRow.agency_id == agency_id))
+            s.execute(delete(AccessLogRow).where(AccessLogRow.agency_id == agency_id))
+            for table in (StaffRoleRow, StaffChangeRow, ApiTokenRow):
+                s.execute(delete(table).where(table.staff_id.in_(staff_ids)))
             s.execute(delete(StaffRow).where(StaffRow.agency_id == agency_id))
             s.execute(delete(AgencyRow).where(AgencyRow.id == agency_id))
 
@@ -131,7 +152,7 @@ def run_case(office: Office, step_ms: list[float], register_ms: list[float],
     for move, who, days, data in PATH:
         on = RECEIVED + dt.timedelta(days=days)
         t0 = time.perf_counter()
-        cases.step(case_no, move, on=on, actor=office.staff[who], data=data, today=TODAY, url=office.url)
+        cases.step(cases.Step(case_no, move, on, data), office.uow, office.who[who], today=TODAY)
         ms = (time.perf_counter() - t0) * 1000
         (notice_ms if notice_ms is not None and issues_notice(move, data) else step_ms).append(ms)
 
@@ -193,7 +214,7 @@ def bulk_lines(office: Office, n: int) -> list[str]:
 
 
 def measure_bulk(url: str, n: int, keep: bool) -> dict[str, Any]:
-    from foi_workflow.services.bulk import import_lines
+    from foi_workflow.services.bulk import ImportRegister, import_register
 
     db.upgrade(url)
     engine = db.get_engine(url)
@@ -201,7 +222,8 @@ def measure_bulk(url: str, n: int, keep: bool) -> dict[str, Any]:
     try:
         lines = bulk_lines(office, n)
         t0 = time.perf_counter()
-        report = import_lines(lines, all_or_nothing=True, today=TODAY, url=url)
+        report = import_register(ImportRegister(lines, all_or_nothing=True), office.uow,
+                                 office.who["admin"], today=TODAY)
         seconds = time.perf_counter() - t0
         if report.errors or report.imported != n:
             raise SystemExit(f"bulk intake failed: {report.imported} of {n} imported, "
@@ -238,11 +260,11 @@ def measure_cli(url: str) -> dict[str, Any]:
 
 def measure_prefect(url: str, home: Path, cases_n: int) -> dict[str, Any]:
     """Trivial flow vs the step flow vs the direct call, all in this process on one backend."""
-    os.environ["FOI_DATABASE_URL"] = url
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    from flows.runtime import lean_run
+    from flows.runtime import lean_run, settings_overrides
 
-    with lean_run(home):
+    # the flow runs build their Settings from these (no FOI_* written into os.environ)
+    with lean_run(home), settings_overrides(database_url=url, today=TODAY):
         t0 = time.perf_counter()
         from prefect import flow
 
@@ -254,7 +276,7 @@ def measure_prefect(url: str, home: Path, cases_n: int) -> dict[str, Any]:
             return 1
 
         @flow(name="bench-trivial-step", flow_run_name="step-{case_no}-{move}")
-        def trivial(case_no: str, move: str, actor: str, on: str,
+        def trivial(case_no: str, move: str, staff: str, on: str,
                     data: Optional[dict[str, Any]] = None,
                     request_id: Optional[str] = None) -> dict[str, Any]:
             """case_step_flow's signature and run name, with the body replaced by a return."""
@@ -278,14 +300,14 @@ def measure_prefect(url: str, home: Path, cases_n: int) -> dict[str, Any]:
                 tb = time.perf_counter()
                 bare()
                 t0 = time.perf_counter()
-                trivial(case_no=flow_case, move=move, actor=office.staff[who], on=on.isoformat(),
+                trivial(case_no=flow_case, move=move, staff=office.staff[who], on=on.isoformat(),
                         data=data)
                 t1 = time.perf_counter()
-                steps.case_step_flow(case_no=flow_case, move=move, actor=office.staff[who],
+                steps.case_step_flow(case_no=flow_case, move=move, staff=office.staff[who],
                                      on=on.isoformat(), data=data)
                 t2 = time.perf_counter()
-                cases.step(direct_case, move, on=on, actor=office.staff[who], data=data, today=TODAY,
-                           url=url)
+                cases.step(cases.Step(direct_case, move, on, data), office.uow, office.who[who],
+                           today=TODAY)
                 t3 = time.perf_counter()
                 if not warm and not issues_notice(move, data):
                     bare_ms.append((t0 - tb) * 1000)

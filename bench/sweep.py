@@ -26,8 +26,10 @@ from sqlalchemy import text
 from foi_workflow.calendar_data import build_calendar
 from foi_workflow.domain.alerts import soon_until
 from foi_workflow.domain.outcomes import OUTCOMES
+from foi_workflow.services import auth
 from foi_workflow.services import sweep as sweep_service
 from foi_workflow.storage import db
+from foi_workflow.storage.uow import SqlUnitOfWork
 
 from .scratch import fresh_schema
 
@@ -116,8 +118,9 @@ def setup(url: str, n: int, seed: int) -> float:
             conn.execute(text("INSERT INTO agencies (id, code, name, kind, parent_id, settings) "
                               "VALUES (:i, :c, :n, 'department', NULL, '{}')"),
                          {"i": a, "c": f"b{a - 1}", "n": f"基准机关{a}"})
-        conn.execute(text("INSERT INTO staff (id, code, name, role, agency_id, active) "
-                          "VALUES (1, 'c1', '承办人', 'clerk', 1, true)"))
+        conn.execute(text("INSERT INTO staff (id, code, name, agency_id, active, kind, identifier) "
+                          "VALUES (1, 'c1', '承办人', 1, true, 'person', 'BENCH-C1')"))
+        conn.execute(text("INSERT INTO staff_roles (staff_id, role) VALUES (1, 'clerk')"))
         conn.execute(text("INSERT INTO applicants (id, kind, name, id_type, id_number, contact) "
                           "VALUES (1, 'natural_person', '某人', '', '', '')"))
     _insert_cases(url, generate(n, seed))
@@ -172,8 +175,11 @@ def band_count(url: str, t0: dt.date, d0: dt.date, t1: dt.date, d1: dt.date) -> 
 # ----- the days -----------------------------------------------------------------------------------
 
 def timed_sweep(url: str, day: dt.date) -> tuple[float, sweep_service.SweepResult]:
+    """One sweep of every agency, as the scheduled flow runs it (the scheduler principal)."""
+    uow = SqlUnitOfWork(url=url)
+    who = auth.scheduler_principal(operator="bench")
     t0 = time.perf_counter()
-    result = sweep_service.sweep(today=day, url=url)
+    result = sweep_service.sweep(sweep_service.Sweep(today=day), uow, who)
     return time.perf_counter() - t0, result
 
 

@@ -2,13 +2,19 @@
 
 Runs on the embedded database (FOI_DATABASE_URL, default SQLite) and Prefect's ephemeral mode
 (no server needed). The district has the seed report's shape: a government with departments,
-towns and sub-districts. Each scenario registers an application through the intake flow and
-moves it through the review, confidentiality and reply flows; a legacy register of 2008-rule
-cases comes in through the bulk intake flow. The result is printed and written to out/.
+towns and sub-districts. Its agencies and accounts are made through the account service
+(services/accounts.py) as a first set-up would: one account per person, each with the roles
+they hold in their agency, and a documented demo password (DEMO_PASSWORD: demo-only; the
+sign-ins are printed at the end and written to out/demo-sign-ins.json). Each scenario registers
+an application through the intake flow and moves it through the review, confidentiality and
+reply flows, each run given the acting person's account code; a legacy register of 2008-rule
+cases comes in through the bulk intake flow, run by the receiving body's admin. The result is
+printed and written to out/.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -17,15 +23,20 @@ from pathlib import Path
 from typing import Any
 
 from foi_workflow.cli.demo_cmd import clock_demo
+from foi_workflow.config import Settings
 from foi_workflow.domain.applicants import KINDS
 from foi_workflow.domain.case import STATE_LABELS, State
 from foi_workflow.domain.fees import per_volume_fee
-from foi_workflow.labels import role_label
+from foi_workflow.domain.identity import Role, roles_text
 from foi_workflow.domain.outcomes import OUTCOMES, REPORT_ROW_LABELS
-from foi_workflow.services import directory
+from foi_workflow.services import accounts, auth
 from foi_workflow.storage import db
-from foi_workflow.storage.models import AgencyRow
-from sqlalchemy import select
+from foi_workflow.storage.uow import SqlUnitOfWork
+
+# Demo only: every demo account signs in with this password. It is printed by `make demo` and
+# written to out/demo-sign-ins.json; never use it (or the demo database) for real work.
+DEMO_PASSWORD = "yuci-demo-2026"
+OPERATOR = "demo"  # the operator recorded for the demo's set-up (flow runs record their own)
 
 GOVERNMENT = ("yuci", "榆次区人民政府", "government", None)
 BODIES = [
@@ -38,7 +49,35 @@ BODIES = [
     ("yuci-jl", "榆次区锦纶街道办事处", "subdistrict"),
     ("yuci-bg", "榆次区北关街道办事处", "subdistrict"),
 ]
-ROLES = {"c": "clerk", "r": "reviewer", "h": "head"}
+# Who works where, one account per person: (code suffix, roles). A department's office has a
+# clerk, a confidentiality reviewer and a head; a town's or sub-district's small office has a
+# head who also registers and handles applications (head and clerk), and a reviewer — never
+# the same person as the one who handled a case (the four-eyes rule is by person).
+DEPARTMENT_OFFICE = (("c", ("clerk",)), ("r", ("reviewer",)), ("h", ("head",)))
+SMALL_OFFICE = (("h", ("head", "clerk")), ("r", ("reviewer",)))
+# The district government: its admin (manages every account of the district), the head of its
+# open-government office and its supervisor (who read and supervise the bodies below).
+DISTRICT_STAFF = (("yuci-admin", "admin"), ("yuci-h", "head"), ("yuci-s", "supervisor"))
+# Bodies that migrate a legacy register (bulk intake: an admin of the receiving body).
+IMPORTERS = ("yuci-bgs", "yuci-zrzy")
+
+
+def office_of(kind: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return SMALL_OFFICE if kind in ("town", "subdistrict") else DEPARTMENT_OFFICE
+
+
+def demo_accounts() -> list[tuple[str, str, str, tuple[str, ...]]]:
+    """Every demo account: (code, name, agency code, roles)."""
+    gov, gov_name = GOVERNMENT[0], GOVERNMENT[1]
+    out = [(code, f"{gov_name}{roles_text(frozenset({Role(role)}))}", gov, (role,))
+           for code, role in DISTRICT_STAFF]
+    for b_code, b_name, b_kind in BODIES:
+        for letter, roles in office_of(b_kind):
+            out.append((f"{b_code}-{letter}", f"{b_name}{roles_text(frozenset(Role(r) for r in roles))}",
+                        b_code, roles))
+        if b_code in IMPORTERS:
+            out.append((f"{b_code}-admin", f"{b_name}管理员", b_code, ("admin",)))
+    return out
 
 
 def resident_id(base17: str) -> str:
@@ -68,14 +107,16 @@ SCENARIOS: list[tuple[str, str, dict, str, str, str, list[tuple[str, str, str, d
      [("acknowledge", "c", "2026-03-02", {}), ("accept", "c", "2026-03-03", {}),
       ("sign_off", "r", "2026-03-05", {"decision": "disclose"}),
       ("reply", "h", "2026-03-10", {"outcome": "disclosed"}), ("reply_delivered", "c", "2026-03-12", {}),
-      ("record_remedy", "s", "2026-04-20", {"kind": "review", "result": "upheld"})]),
+      # the body's own clerk records the review decision it was served (the district's supervisor
+      # supervises, but never acts in the body's name)
+      ("record_remedy", "c", "2026-04-20", {"kind": "review", "result": "upheld"})]),
     ("补正后部分公开，直接起诉（尚未审结）", "yuci-zjj", person("孙三", 3), "post", "2026-04-01",
      "某小区改造项目相关材料",
      [("request_correction", "c", "2026-04-03", {"items": "请明确项目名称和年度", "delivered": "2026-04-07"}),
       ("correction_received", "c", "2026-04-14", {}), ("accept", "c", "2026-04-15", {}),
       ("sign_off", "r", "2026-04-20", {"decision": "partial", "ground": "process_info"}),
       ("reply", "h", "2026-04-28", {"outcome": "partial"}), ("reply_delivered", "c", "2026-04-30", {}),
-      ("record_remedy", "s", "2026-06-01", {"kind": "litigation_direct", "result": "pending"})]),
+      ("record_remedy", "c", "2026-06-01", {"kind": "litigation_direct", "result": "pending"})]),
     ("逾期不补正，视为放弃", "yuci-jy", person("李四", 4), "online", "2026-05-06", "有关情况",
      [("request_correction", "c", "2026-05-08", {"items": "请说明所需信息的名称", "delivered": "2026-05-11"}),
       ("correction_lapsed", "c", "2026-06-15", {})]),
@@ -183,22 +224,57 @@ LEGACY = [
 ]
 
 
-def set_up_district() -> None:
-    with db.session_scope() as s:
-        if s.scalar(select(AgencyRow.id).where(AgencyRow.code == GOVERNMENT[0])) is not None:
-            return  # set up by an earlier run
+def set_up_district(settings: Settings) -> bool:
+    """The district's agencies and accounts, through the account service, in one transaction
+    (False: set up by an earlier run). The district's admin creates everything below it."""
+    uow = SqlUnitOfWork(settings)
+    with uow:
+        if uow.directory.agency_by_code(GOVERNMENT[0]) is not None:
+            return False
         code, name, kind, _ = GOVERNMENT
-        directory.add_agency(s, code, name, kind)
-        directory.add_staff(s, "yuci-s", "区政务公开办督办员", "supervisor", code)
+        # the first-run set-up of this agency tree (services/auth.py: refused once an admin covers it)
+        setup = auth.bootstrap_principal(uow, operator=OPERATOR)
+        accounts.add_agency(accounts.AddAgency(code, name, kind), uow, setup)
+        people = demo_accounts()
+        first, *rest = people
+        assert first[0] == "yuci-admin"
+        accounts.create_account(_create(first), uow, setup)
+        admin = auth.principal_for("yuci-admin", uow, operator=OPERATOR, via="cli")
         for b_code, b_name, b_kind in BODIES:
-            directory.add_agency(s, b_code, b_name, b_kind, parent=code)
-            for letter, role in ROLES.items():
-                directory.add_staff(s, f"{b_code}-{letter}", f"{b_name}{role_label(role)}", role,
-                                    b_code)
+            accounts.add_agency(accounts.AddAgency(b_code, b_name, b_kind, code), uow, admin)
+        for person in rest:
+            accounts.create_account(_create(person), uow, admin)
+    return True
+
+
+def _create(person: tuple[str, str, str, tuple[str, ...]]) -> accounts.CreateAccount:
+    code, name, agency, roles = person
+    # the staff number: the account code in capitals (one account per person)
+    return accounts.CreateAccount(code, name, agency, code.upper(), roles, DEMO_PASSWORD)
+
+
+def sign_ins(settings: Settings) -> list[dict[str, Any]]:
+    """The demo's sign-ins, each checked against the stored password hash (auth.sign_in)."""
+    uow = SqlUnitOfWork(settings)
+    out = []
+    with uow:
+        names = {code: uow.directory.agency_by_code(code).name  # type: ignore[union-attr]
+                 for code in {GOVERNMENT[0], *(b for b, _n, _k in BODIES)}}
+    for code, _name, agency, _roles in demo_accounts():
+        who = auth.sign_in(code, DEMO_PASSWORD, uow, via="web")  # its own transaction
+        out.append({"code": who.code, "name": who.name, "agency": agency, "agency_name": names[agency],
+                    "roles": [r.value for r in Role if r in who.roles],
+                    "roles_label": roles_text(who.roles), "password": DEMO_PASSWORD})
+    return out
 
 
 def actor(agency: str, who: str) -> str:
-    return "yuci-s" if who == "s" else f"{agency}-{who}"
+    """The account code of the person who makes a scenario's move: c (clerk), r (reviewer), h
+    (head) of the body; in a small office the head also does the clerk's work."""
+    kind = next(k for c, _n, k in BODIES if c == agency)
+    if who == "c" and office_of(kind) is SMALL_OFFICE:
+        who = "h"
+    return f"{agency}-{who}"
 
 
 def run() -> list[dict[str, Any]]:
@@ -210,20 +286,36 @@ def run() -> list[dict[str, Any]]:
     results = []
     for n, (title, agency, applicant, channel, received, subject, moves) in enumerate(SCENARIOS, 1):
         reg = intake_flow(agency=agency, applicant=applicant, channel=channel, received=received,
-                          subject=subject, actor=actor(agency, "c"), request_id=f"demo-{n}-0")
+                          subject=subject, staff=actor(agency, "c"), request_id=f"demo-{n}-0")
         state = reg
         for k, (move, who, on, data) in enumerate(moves, 1):
-            state = flows[stage_of[move]](case_no=reg["case_no"], decision=move, actor=actor(agency, who),
+            state = flows[stage_of[move]](case_no=reg["case_no"], decision=move, staff=actor(agency, who),
                                           on=on, data=data, request_id=f"demo-{n}-{k}")
         results.append({"scenario": title, **state, "steps": len(moves) + 1})
         print(f"  {reg['case_no']}：{title}（{len(moves) + 1} 个流程）", flush=True)
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as f:
-        f.write("\n".join(json.dumps(x, ensure_ascii=False) for x in LEGACY) + "\n")
-    report = bulk_intake_flow(path=f.name)
-    os.unlink(f.name)
-    for case_no in report["case_numbers"]:
-        results.append({"scenario": "历史台账批量导入（2008年条例）", "case_no": case_no})
+    for agency in IMPORTERS:  # each body's register, imported by that body's admin
+        lines = [x for x in LEGACY if x["agency"] == agency]
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as f:
+            f.write("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n")
+        try:
+            report = bulk_intake_flow(path=f.name, staff=f"{agency}-admin")
+        finally:
+            os.unlink(f.name)
+        for case_no in report["case_numbers"]:
+            results.append({"scenario": "历史台账批量导入（2008年条例）", "case_no": case_no})
     return results
+
+
+def print_sign_ins(console, rows: list[dict[str, Any]], path: Path) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"演示账户（密码均为 {DEMO_PASSWORD}，仅供演示）", show_lines=False)
+    for name in ("账户代码", "机关", "角色"):
+        table.add_column(name, overflow="fold")
+    for r in rows:
+        table.add_row(r["code"], r["agency_name"], r["roles_label"])
+    console.print(table)
+    console.print(f"已写出演示账户：{path}（演示密码仅用于本演示数据库，切勿用于真实系统）\n")
 
 
 def main() -> None:
@@ -235,14 +327,16 @@ def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "out")
     out.mkdir(parents=True, exist_ok=True)
     console = Console(highlight=False, soft_wrap=True)
-    console.print(f"数据库：{db.database_url()}（版本 {db.upgrade()}）")
-    set_up_district()
+    # one Settings for the demo (FOI_DATABASE_URL from the Makefile); the flows run in this
+    # process and write their notices to out/notices (flows/runtime.settings_overrides)
+    settings = Settings.load(notices_dir=out / "notices")
+    console.print(f"数据库：{db.database_url(settings.database_url)}（版本 {db.upgrade(settings.database_url)}）")
+    set_up_district(settings)
     console.print("示例：榆次区人民政府及其下属部门、镇、街道；各申请经 Prefect 流程（登记、审查、征求意见与保密审查、答复）办理\n")
-    from flows.runtime import lean_run
+    from flows.runtime import lean_run, settings_overrides
 
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # our own summary below
-    os.environ["FOI_NOTICES_DIR"] = str(out / "notices")  # each step flow writes its notices here
-    with lean_run(out / ".prefect"):
+    with lean_run(out / ".prefect"), settings_overrides(notices_dir=settings.notices_dir):
         results = run()
 
     table = Table(title="办理结果（年度报告表三栏目）", show_lines=False)
@@ -251,9 +345,10 @@ def main() -> None:
     table.add_column("栏目", overflow="fold")
     table.add_column("答复期限", no_wrap=True)
     rows = []
-    with db.session_scope() as s:
+    uow = SqlUnitOfWork(settings)
+    with uow:
         for r in results:
-            row, events, _case = cases.load(s, r["case_no"])
+            row, events, _case = cases.load(uow.session, r["case_no"])
             due = (row.reply_due.isoformat() if row.reply_due else "—") + ("（预估）" if row.provisional else "")
             table.add_row(row.case_no, STATE_LABELS[State(row.state)],
                           REPORT_ROW_LABELS[row.report_row] if row.report_row else "", due)
@@ -272,8 +367,15 @@ def main() -> None:
     from flows.year_end import demo_statistics
 
     demo_sweep(out, console)        # supervisors' board: out/alerts.json
-    demo_statistics(out, console)   # the annual report of the district: out/report/
-    clock_demo(out, console)
+    year = max(dt.date.fromisoformat(received).year for *_x, received, _s, _m in SCENARIOS)
+    demo_statistics(out, console, year)   # the annual report of the district: out/report/
+    clock_demo(out, console, settings.database_url)
+    people = sign_ins(settings)
+    path = out / "demo-sign-ins.json"
+    path.write_text(json.dumps({
+        "note": "演示专用：以下账户和密码只用于 make demo 生成的演示数据库，切勿用于真实系统",
+        "password": DEMO_PASSWORD, "accounts": people}, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    print_sign_ins(console, people, path)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,14 @@
-"""The project's scheduled deployments: one registry that `foi serve` serves.
+"""The project's deployments: one registry that `foi serve` serves.
 
 To add one (e.g. the year-end statistics run), append a ScheduledDeployment to DEPLOYMENTS:
-its name, the flow as "module:attribute", a cron line read in `timezone`, default parameters.
-Flows are imported only when the deployments are built (inside `foi serve`).
+its name, the flow as "module:attribute", a cron line read in `timezone` (None: run on demand
+only), default parameters, a concurrency limit. Flows are imported only when the deployments are
+built (inside `foi serve`).
+
+Who acts: scheduled runs act as the installation's scheduler (services/auth.scheduler_principal;
+no staff code). A run started on demand for a member of staff takes their account code as the
+parameter `staff` (an id, never personal data), resolved to a Principal by the flow itself
+(flows/steps.acting) and held to the same policy as the CLI and the web.
 """
 
 from __future__ import annotations
@@ -18,11 +24,12 @@ TIMEZONE = "Asia/Shanghai"
 class ScheduledDeployment:
     name: str
     flow: str                  # "flows.sweep:deadline_sweep_flow"
-    cron: str                  # read in `timezone`
+    cron: str | None           # read in `timezone`; None: on demand only
     description: str
     timezone: str = TIMEZONE
     parameters: dict[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
+    concurrency_limit: int | None = None  # runs of this deployment at once
 
     def load_flow(self):
         module, _, attr = self.flow.partition(":")
@@ -32,10 +39,11 @@ class ScheduledDeployment:
         """The prefect RunnerDeployment (schedule: Cron in the deployment's time zone)."""
         from prefect.schedules import Cron
 
+        schedules = [Cron(self.cron, timezone=self.timezone)] if self.cron else None
         return self.load_flow().to_deployment(
-            name=self.name, schedules=[Cron(self.cron, timezone=self.timezone)],
-            parameters=dict(self.parameters), description=self.description,
-            tags=["foi", *self.tags])
+            name=self.name, schedules=schedules, parameters=dict(self.parameters),
+            description=self.description, tags=["foi", *self.tags],
+            concurrency_limit=self.concurrency_limit)
 
 
 DEPLOYMENTS: list[ScheduledDeployment] = [
@@ -50,6 +58,12 @@ DEPLOYMENTS: list[ScheduledDeployment] = [
         name="year-end-statistics", flow="flows.year_end:year_end_flow", cron="0 6 5 1 *",
         description="年度报告：每年1月5日 06:00（北京时间）生成上一年度各机关年度报告及汇总（1月31日前公布）",
         parameters={"out_dir": "out/annual"}, tags=("statistics",)),
+    # On demand: `prefect deployment run bulk-intake/bulk-intake -p path=… -p staff=<admin code>`;
+    # one import at a time (each holds the agency's number series until it commits).
+    ScheduledDeployment(
+        name="bulk-intake", flow="flows.bulk:bulk_intake_flow", cron=None,
+        description="批量导入历史台账：按需运行，参数 path（JSON 行文件）和 staff（受理机关管理员的账户代码）",
+        concurrency_limit=1, tags=("intake",)),
 ]
 
 

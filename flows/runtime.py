@@ -3,6 +3,9 @@
 Call lean_run(home) BEFORE prefect is imported: the ephemeral server subprocess inherits the
 environment. Heartbeats can only be switched off in Python (None does not parse from the
 environment), hence the temporary_settings inside.
+
+flow_settings() is the one Settings object a flow run builds at its start (FOI_* from the
+environment, plus any settings_overrides of the process that runs flows in-process).
 """
 
 from __future__ import annotations
@@ -44,3 +47,32 @@ def lean_run(home: Path) -> Iterator[None]:
     os.environ.update(lean_environment(home))
     with heartbeats_off(home):
         yield
+
+
+# ----- Settings for the flow runs of this process ------------------------------------------------
+
+_SETTINGS_OVERRIDES: dict[str, object] = {}
+
+
+def flow_settings():
+    """The Settings a flow run builds once, at its start: the environment (FOI_*), with the
+    overrides of the process that runs the flows in-process (`make demo`: its notices folder)."""
+    from foi_workflow.config import Settings
+
+    return Settings.load(**_SETTINGS_OVERRIDES)
+
+
+@contextmanager
+def settings_overrides(**overrides: object) -> Iterator[None]:
+    """Flow runs started inside the block (in this process) use these settings (e.g.
+    notices_dir=Path("out/notices")) instead of writing FOI_* into os.environ."""
+    from foi_workflow.config import Settings
+
+    Settings.load(**{**_SETTINGS_OVERRIDES, **overrides})  # refuse bad values here, not in a run
+    before = dict(_SETTINGS_OVERRIDES)
+    _SETTINGS_OVERRIDES.update(overrides)
+    try:
+        yield
+    finally:
+        _SETTINGS_OVERRIDES.clear()
+        _SETTINGS_OVERRIDES.update(before)

@@ -10,6 +10,12 @@ its first action (the intake run, whose case number only exists after registrati
 and renamed afterwards). Callers that start step flows as sub-flows of a larger flow can wrap
 the calls in ``case_tags(case_no)`` so that the runs are tagged from the start.
 
+Who acts: a flow takes the staff member's account code (`staff`, an id: never a name, a role or
+any other personal data) and the server resolves it to a Principal (services/auth.principal_for)
+with the flow run as the operator (``prefect:<flow run id>``); the policy then applies exactly as
+for the CLI or the web. Each run builds its Settings once (flows/runtime.flow_settings) and one
+unit of work from them.
+
 Domain errors (FoiError, Chinese text) are raised, never swallowed: the flow run ends Failed
 and its state message carries the Chinese text.
 """
@@ -28,12 +34,16 @@ from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.context import FlowRunContext
 from prefect.exceptions import MissingContextError
 
-from foi_workflow.domain.applicants import Applicant, mask
+from foi_workflow.domain.applicants import Applicant, mask, mask_contact
 from foi_workflow.domain.case import MOVE_LABELS
 from foi_workflow.domain.errors import InputError
+from foi_workflow.domain.identity import Principal
 from foi_workflow.domain.parsing import parse_date
 from foi_workflow.notices import register as notice_register
-from foi_workflow.services import cases
+from foi_workflow.services import auth, cases
+from foi_workflow.storage.uow import SqlUnitOfWork
+
+from .runtime import flow_settings
 
 # The moves of domain.case._MOVES, by the stage (named flow) that carries them.
 # "register" has its own flow (intake_flow): it needs the applicant and makes the case number.
@@ -74,6 +84,24 @@ def _logger() -> logging.Logger | logging.LoggerAdapter:
         return get_run_logger()
     except MissingContextError:  # called through .fn()
         return logging.getLogger(__name__)
+
+
+def run_operator(ctx: FlowRunContext | None = None) -> str:
+    """The operator recorded on what a flow run writes: ``prefect:<flow run id>``."""
+    ctx = ctx or FlowRunContext.get()
+    run = ctx.flow_run if ctx is not None else None
+    return f"prefect:{run.id}" if run is not None else "prefect:direct"  # .fn(): no flow run
+
+
+def acting(staff: str, ctx: FlowRunContext | None = None) -> tuple[SqlUnitOfWork, Principal]:
+    """The run's unit of work (its Settings built once) and the Principal of the staff member
+    whose account code the run was given, looked up by the server (unknown or deactivated
+    accounts are refused on the field `staff`)."""
+    uow = SqlUnitOfWork(flow_settings())
+    with uow:
+        principal = auth.principal_for(staff, uow, operator=run_operator(ctx), via="flow",
+                                       field_name="staff")
+    return uow, principal
 
 
 def _label_run(extra_tags: list[str], name: str | None = None,
@@ -119,101 +147,127 @@ def _stage_check(stage: str | None, move: str) -> None:
                      f"“{MOVE_LABELS.get(move, move)}”（{move}）不属于{label}环节{where}")
 
 
-def _notice_files(case_no: str, seq: int) -> list[dict[str, Any]]:
+def _notice_files(uow: SqlUnitOfWork, principal: Principal, case_no: str, seq: int) -> list[dict[str, Any]]:
     """Render the files of the notice(s) this step issued, inside this flow run (PDF, DOCX, HTML
-    under notices.register.notices_dir()); returns their document numbers, paths and hashes."""
-    rendered = notice_register.render_step(case_no, seq, notice_register.notices_dir())
+    under the run's Settings' notices folder), read as the staff member who made the step;
+    returns their document numbers, paths and hashes."""
+    rendered = notice_register.render_step(case_no, seq, uow, principal)
     for r in rendered:
         _logger().info("出具 %s（%s）：%s", r.doc_no, r.kind, "、".join(str(p) for p in r.files.values()))
     return [r.to_dict() for r in rendered]
 
 
-def _run_step(stage: str | None, case_no: str, move: str, actor: str, on: str,
+def _run_step(stage: str | None, case_no: str, move: str, staff: str, on: str,
               data: Optional[dict[str, Any]], request_id: Optional[str]) -> dict[str, Any]:
-    """The one body every step flow shares: check the stage, tag the run, make the move.
+    """The one body every step flow shares: check the stage, tag the run, make the move as
+    the staff member whose account code the run was given.
 
     Tagging the run is one API round trip and the step one database transaction; they do not
     depend on each other, so the tagging runs on a helper thread while the step runs here.
     """
     _stage_check(stage, move)
+    ctx = FlowRunContext.get()
     labelling = ThreadPoolExecutor(max_workers=1)
-    labelled = labelling.submit(_label_run, case_tag_list(case_no), None, None, FlowRunContext.get())
+    labelled = labelling.submit(_label_run, case_tag_list(case_no), None, None, ctx)
     try:
+        uow, principal = acting(staff, ctx)
         with case_tags(case_no):  # anything started inside (tasks, sub-flows) carries the case tags
-            result = cases.step(case_no, move, on=parse_date(on, "on"), actor=actor,
-                                data=data or {}, request_id=request_id)
+            result = cases.step(cases.Step(case_no, move, parse_date(on, "on"), data or {}, request_id),
+                                uow, principal)
     finally:
         labelling.shutdown(wait=True)
     labelled.result()
     _logger().info("%s %s（%s）→ %s%s", case_no, MOVE_LABELS.get(move, move), move,
                    result.state, f"，结果 {result.outcome}" if result.outcome else "")
-    return {**result.to_dict(), "notices": _notice_files(case_no, result.seq)}
+    return {**result.to_dict(), "notices": _notice_files(uow, principal, case_no, result.seq)}
+
+
+MASKED_RULE = "须填写完整的申请人信息（流程记录中保存的证件号码、联系方式和自然人姓名已脱敏）"
+
+
+def _masked_applicant(applicant: dict[str, Any]) -> dict[str, Any]:
+    """The applicant as the run's stored parameters keep it: the ID number and contact masked
+    as in every listing and log, a natural person's name reduced to its first character."""
+    out = dict(applicant)
+    if out.get("id_number"):
+        out["id_number"] = mask(str(out["id_number"]))
+    if out.get("contact"):
+        out["contact"] = mask_contact(str(out["contact"]))
+    name = str(out.get("name") or "")
+    if out.get("kind") == "natural_person" and len(name) > 1:
+        out["name"] = name[0] + "*" * (len(name) - 1)
+    return out
 
 
 @flow(name="intake", flow_run_name="intake-{agency}-{received}")
 def intake_flow(agency: str, applicant: dict[str, Any], channel: str, received: str, subject: str,
-                actor: str, request_id: Optional[str] = None) -> dict[str, Any]:
-    """登记申请：register a new application; the run is renamed intake-<case_no> once numbered.
+                staff: str, request_id: Optional[str] = None) -> dict[str, Any]:
+    """登记申请：register a new application as the staff member `staff` (an account code); the
+    run is renamed intake-<case_no> once numbered.
 
-    Prefect stores flow parameters in clear; the applicant's ID number is masked there as the
-    run's first action (as in every listing and log), and a masked number is refused, so that
-    re-running a run from the UI cannot register a case under a masked ID.
+    Prefect stores flow parameters in clear; the applicant's ID number, contact and (for a
+    natural person) name are masked there as the run's first action, and masked values are
+    refused, so that re-running a run from the UI cannot register a case under masked data.
     """
-    id_number = str(applicant.get("id_number") or "")
-    stored = {"agency": agency, "applicant": {**applicant, "id_number": mask(id_number)},
-              "channel": channel, "received": received, "subject": subject, "actor": actor,
-              "request_id": request_id}
-    _label_run(case_tag_list(agency=agency), parameters=stored if id_number else None)
+    stored = {"agency": agency, "applicant": _masked_applicant(applicant), "channel": channel,
+              "received": received, "subject": subject, "staff": staff, "request_id": request_id}
+    _label_run(case_tag_list(agency=agency),
+               parameters=stored if stored["applicant"] != applicant else None)
     known = {f.name for f in fields(Applicant)}
     unknown = sorted(set(applicant) - known)
     if unknown:
         raise InputError("applicant", "申请人信息字段：" + "、".join(sorted(known)),
                          "无法识别的字段：" + "、".join(unknown))
-    if "*" in id_number:
-        raise InputError("applicant.id_number", "须填写完整的证件号码（流程记录中保存的号码已脱敏）",
-                         "号码含“*”，是脱敏后的号码")
+    for key in ("id_number", "contact", "name"):
+        if key == "name" and applicant.get("kind") != "natural_person":
+            continue
+        if "*" in str(applicant.get(key) or ""):
+            raise InputError(f"applicant.{key}", MASKED_RULE, f"“{key}”含“*”，是脱敏后的信息")
+    uow, principal = acting(staff)
     with tags(*case_tag_list(agency=agency)):
-        result = cases.register(agency=agency, applicant=Applicant(**applicant), channel=channel,
-                                received=parse_date(received, "received"), subject=subject,
-                                actor=actor, request_id=request_id)
+        result = cases.register(cases.Register(agency, Applicant(**applicant), channel,
+                                               parse_date(received, "received"), subject, request_id),
+                                uow, principal)
     _label_run(case_tag_list(result.case_no, agency), name=f"intake-{result.case_no}")
     _logger().info("登记 %s（%s 收到，答复期限 %s）", result.case_no, received, result.reply_due)
-    return {**result.to_dict(), "notices": _notice_files(result.case_no, result.seq)}
+    return {**result.to_dict(), "notices": _notice_files(uow, principal, result.case_no, result.seq)}
 
 
 @flow(name="case-step", flow_run_name="step-{case_no}-{move}")
-def case_step_flow(case_no: str, move: str, actor: str, on: str,
+def case_step_flow(case_no: str, move: str, staff: str, on: str,
                    data: Optional[dict[str, Any]] = None,
                    request_id: Optional[str] = None) -> dict[str, Any]:
-    """Any move after registration (the three stage flows below are this, restricted)."""
-    return _run_step(None, case_no, move, actor, on, data, request_id)
+    """Any move after registration, as the staff member `staff` (an account code; the three
+    stage flows below are this, restricted)."""
+    return _run_step(None, case_no, move, staff, on, data, request_id)
 
 
 @flow(name="review", flow_run_name="review-{case_no}-{decision}")
-def review_flow(case_no: str, decision: str, actor: str, on: str,
+def review_flow(case_no: str, decision: str, staff: str, on: str,
                 data: Optional[dict[str, Any]] = None,
                 request_id: Optional[str] = None) -> dict[str, Any]:
     """审查：accept, request_correction, correction_received, correction_lapsed, reply_on_spot …"""
-    return _run_step("review", case_no, decision, actor, on, data, request_id)
+    return _run_step("review", case_no, decision, staff, on, data, request_id)
 
 
 @flow(name="confidentiality", flow_run_name="confidentiality-{case_no}-{decision}")
-def confidentiality_flow(case_no: str, decision: str, actor: str, on: str,
+def confidentiality_flow(case_no: str, decision: str, staff: str, on: str,
                          data: Optional[dict[str, Any]] = None,
                          request_id: Optional[str] = None) -> dict[str, Any]:
     """征求意见与保密审查：consult, consultation_answered, public_interest_override, sign_off …"""
-    return _run_step("confidentiality", case_no, decision, actor, on, data, request_id)
+    return _run_step("confidentiality", case_no, decision, staff, on, data, request_id)
 
 
 @flow(name="reply", flow_run_name="reply-{case_no}-{decision}")
-def reply_flow(case_no: str, decision: str, actor: str, on: str,
+def reply_flow(case_no: str, decision: str, staff: str, on: str,
                data: Optional[dict[str, Any]] = None,
                request_id: Optional[str] = None) -> dict[str, Any]:
     """答复：reply, reply_delivered, withdraw, extend, fee moves, record_remedy …"""
-    return _run_step("reply", case_no, decision, actor, on, data, request_id)
+    return _run_step("reply", case_no, decision, staff, on, data, request_id)
 
 
 STAGE_FLOWS = {"review": review_flow, "confidentiality": confidentiality_flow, "reply": reply_flow}
 
 __all__ = ["intake_flow", "case_step_flow", "review_flow", "confidentiality_flow", "reply_flow",
-           "STAGES", "STEP_MOVES", "STAGE_FLOWS", "agency_of", "case_tag_list", "case_tags"]
+           "STAGES", "STEP_MOVES", "STAGE_FLOWS", "agency_of", "case_tag_list", "case_tags",
+           "acting", "run_operator"]

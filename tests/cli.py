@@ -9,8 +9,8 @@ from foi_workflow.cli.main import app
 runner = CliRunner()
 
 
-def foi(*args: str):
-    return runner.invoke(app, list(args))
+def foi(*args: str, input: str | None = None):
+    return runner.invoke(app, list(args), input=input)
 
 
 def ok(*args: str):

@@ -31,6 +31,8 @@ from foi_workflow.domain.case import (GROUNDS, MOVE_LABELS, NEEDS_SIGN_OFF, OWN_
 from foi_workflow.domain.errors import FoiError, InputError
 from foi_workflow.domain.outcomes import OUTCOMES
 from foi_workflow.services import cases, directory
+
+from . import factories as f
 from foi_workflow.services.cases import ConflictError, StepResult
 from foi_workflow.storage import db
 from foi_workflow.storage.models import AgencyRow, Base, CaseEventRow, CaseRow, NumberSeriesRow
@@ -49,30 +51,26 @@ postgres_only = pytest.mark.skipif(
 @pytest.fixture
 def office(clean_db: str) -> str:
     """A district government, one department under it with its staff, and an unrelated agency."""
-    with db.session_scope(clean_db) as s:
-        directory.add_agency(s, "yc", "榆次区人民政府", "government")
-        directory.add_agency(s, AGENCY, "榆次区自然资源局", "department", parent="yc")
-        directory.add_agency(s, "tg", "太谷区人民政府", "government")
-        directory.add_staff(s, "c1", "张三", "clerk", AGENCY)
-        directory.add_staff(s, "c2", "赵六", "clerk", AGENCY)
-        directory.add_staff(s, "r1", "李四", "reviewer", AGENCY)
-        directory.add_staff(s, "h1", "王五", "head", AGENCY)
-        directory.add_staff(s, "s1", "钱七", "supervisor", AGENCY)
-        directory.add_staff(s, "o1", "孙八", "clerk", "tg")  # another agency's clerk
+    f.agency(clean_db, "yc", "榆次区人民政府", "government")
+    f.agency(clean_db, AGENCY, "榆次区自然资源局", "department", parent="yc")
+    f.agency(clean_db, "tg", "太谷区人民政府", "government")
+    for code, name, role, agency in (("c1", "张三", "clerk", AGENCY), ("c2", "赵六", "clerk", AGENCY),
+                                     ("r1", "李四", "reviewer", AGENCY), ("h1", "王五", "head", AGENCY),
+                                     ("s1", "钱七", "supervisor", AGENCY),
+                                     ("o1", "孙八", "clerk", "tg")):  # o1: another agency's clerk
+        f.staff(clean_db, code, name, role, agency)
     return clean_db
 
 
 def register(url: str, received: dt.date = RECEIVED, channel: str = "online",
              request_id: str | None = None, today: dt.date = TODAY) -> StepResult:
-    return cases.register(agency=AGENCY, applicant=Applicant("commercial", "某公司"), channel=channel,
-                          received=received, subject="某地块征收补偿方案", actor="c1",
-                          request_id=request_id, today=today, url=url)
+    return f.register(url, agency=AGENCY, actor="c1", applicant=Applicant("commercial", "某公司"),
+                      channel=channel, received=received, request_id=request_id, today=today)
 
 
 def step(url: str, case_no: str, kind: str, actor: str, on: dt.date = RECEIVED, /,
          request_id: str | None = None, **data: Any) -> StepResult:
-    return cases.step(case_no, kind, on=on, actor=actor, data=data, request_id=request_id,
-                      today=TODAY, url=url)
+    return f.step(url, case_no, kind, actor, on, today=TODAY, request_id=request_id, **data)
 
 
 def snapshot(url: str, case_no: str) -> tuple[dict[str, Any], list[dict[str, Any]], int, int]:
@@ -278,8 +276,7 @@ def test_random_steps_refusals_write_nothing_and_columns_stay_a_replay(office, s
         before = snapshot(office, reg.case_no)
         request_id = f"{reg.case_no}/{i}"
         try:
-            result = cases.step(reg.case_no, kind, on=on, actor=actor, data=data, request_id=request_id,
-                                today=TODAY, url=office)
+            result = step(office, reg.case_no, kind, actor, on, request_id=request_id, **data)
         except ConflictError:
             raise AssertionError("no concurrent writer here: a ConflictError is a bug")
         except FoiError:
@@ -295,8 +292,7 @@ def test_random_steps_refusals_write_nothing_and_columns_stay_a_replay(office, s
             assert events[-1]["request_id"] == request_id
             # sent again, the step is answered as the first time and writes nothing
             after = snapshot(office, reg.case_no)
-            again = cases.step(reg.case_no, kind, on=on, actor=actor, data=data, request_id=request_id,
-                               today=TODAY, url=office)
+            again = step(office, reg.case_no, kind, actor, on, request_id=request_id, **data)
             assert again == replace(result, repeated=True)
             assert snapshot(office, reg.case_no) == after
         assert_matches_replay(office, reg.case_no)
@@ -319,8 +315,8 @@ def test_refused_steps_of_each_kind_write_nothing(office):
     ]
     for a in attempts:
         with pytest.raises(FoiError):
-            cases.step(reg.case_no, a["kind"], on=a.get("on", RECEIVED), actor=a["actor"],
-                       data=a.get("data"), request_id=a.get("request_id"), today=TODAY, url=office)
+            step(office, reg.case_no, a["kind"], a["actor"], a.get("on", RECEIVED),
+                 request_id=a.get("request_id"), **(a.get("data") or {}))
         assert snapshot(office, reg.case_no) == before, a
     with pytest.raises(InputError):
         step(office, "yc-zrzy-2026-99999", "accept", "c1")
@@ -349,16 +345,20 @@ def test_same_request_id_twice_is_applied_once(office):
     assert_matches_replay(office, reg.case_no)
 
 
-def test_request_id_reused_on_another_case_returns_the_first_result_and_writes_nothing(office):
+def test_request_id_reused_on_another_case_is_refused_and_writes_nothing(office):
+    """A request id belongs to the case it was made for: never answered with the other case."""
     a = register(office)
     b = register(office)
-    first = step(office, a.case_no, "acknowledge", "c1", request_id="req-1")
+    step(office, a.case_no, "acknowledge", "c1", request_id="req-1")
     before_a, before_b = snapshot(office, a.case_no), snapshot(office, b.case_no)
-    reused = step(office, b.case_no, "accept", "c1", request_id="req-1")
-    assert reused == replace(first, repeated=True)
-    assert (reused.case_no, reused.seq, reused.kind) == (a.case_no, first.seq, "acknowledge")
+    with pytest.raises(InputError) as info:
+        step(office, b.case_no, "accept", "c1", request_id="req-1")
+    assert info.value.field == "request_id" and a.case_no not in info.value.text()
     assert snapshot(office, a.case_no) == before_a
     assert snapshot(office, b.case_no) == before_b
+    # nor can a registration reuse a step's request id
+    with pytest.raises(InputError):
+        register(office, request_id="req-1")
 
 
 def test_register_with_same_request_id_registers_once(office):
@@ -520,9 +520,15 @@ CHILD = textwrap.dedent("""
             return out
         cases.derived_columns = derived_columns
 
-    cases.step(case_no, "extend", on=dt.date(2026, 6, 3), actor="h1",
-               data={"days": 10, "reasons": "工作量大"}, request_id="killed-1",
-               today=dt.date(2026, 11, 29))
+    from foi_workflow.config import Settings
+    from foi_workflow.services import auth
+    from foi_workflow.storage.uow import SqlUnitOfWork
+
+    uow = SqlUnitOfWork(Settings.load())
+    with uow:
+        who = auth.principal_for("h1", uow, operator="test", via="cli")
+    cases.step(cases.Step(case_no, "extend", dt.date(2026, 6, 3), {"days": 10, "reasons": "工作量大"},
+                          "killed-1"), uow, who, today=dt.date(2026, 11, 29))
     print("the step finished: the parent should have killed this process", file=sys.stderr)
     sys.exit(3)
 """)
@@ -556,9 +562,8 @@ def test_a_process_killed_mid_step_leaves_the_case_as_it_was(office, tmp_path: P
 
     assert snapshot(office, reg.case_no) == before
     # the same move (and the same request id) goes through afterwards as a new step
-    again = cases.step(reg.case_no, "extend", on=D(2026, 6, 3), actor="h1",
-                       data={"days": 10, "reasons": "工作量大"}, request_id="killed-1",
-                       today=TODAY, url=office)
+    again = step(office, reg.case_no, "extend", "h1", D(2026, 6, 3), request_id="killed-1",
+                 days=10, reasons="工作量大")
     assert not again.repeated and again.seq == 3
     case, events, _, _ = snapshot(office, reg.case_no)
     assert [e["seq"] for e in events] == [1, 2, 3] and case["version"] == 3

@@ -2,12 +2,16 @@
 
 The rules themselves are tested without Prefect (tests/domain); here only what the
 orchestration adds: each main path end to end through real flow runs, run names and tags that
-follow a case, and domain refusals surfacing as failed runs with the Chinese text.
+follow a case, the staff member given by account code and resolved by the server (the policy
+applies to flow runs as to every entry point), and refusals surfacing as failed runs with the
+Chinese text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import time
 from types import ModuleType
 from typing import Any
@@ -15,29 +19,38 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from sqlalchemy import func, select
+
 from foi_workflow.domain.applicants import mask
 from foi_workflow.domain.case import _MOVES, SYSTEM_MOVES, RuleViolation
 from foi_workflow.domain.errors import FoiError, InputError
-from foi_workflow.services import cases, directory
-from foi_workflow.storage import db
+from foi_workflow.domain.policy import Action, PermissionDenied, rule_text
+from foi_workflow.services import cases
+from foi_workflow.storage.models import CaseEventRow, CaseRow
 
+from . import factories as f
 from .conftest import RUN_TIMES
 from .test_case_store import office  # noqa: F401  (fixture)
 
 TODAY = "2026-06-30"
 AGENCY = "XQ-GOV"
-CLERK, HEAD, REVIEWER = "xq-clerk", "xq-head", "xq-reviewer"
-PERSON = {"kind": "natural_person", "name": "张三", "id_type": "passport", "id_number": "E12345678"}
+CLERK, HEAD, REVIEWER, ADMIN = "xq-clerk", "xq-head", "xq-reviewer", "xq-admin"
+OTHER_CLERK, OTHER_HEAD = "tg-clerk", "tg-head"  # staff of another government
+PERSON = {"kind": "natural_person", "name": "张三", "id_type": "passport", "id_number": "E12345678",
+          "contact": "13812345678"}
 
 
 @pytest.fixture
 def district(clean_db, monkeypatch) -> str:
-    """An agency with a clerk, a head and a reviewer; 'today' fixed for the legal dates."""
+    """An agency with a clerk, a head, a reviewer and an admin, and another government with
+    its own staff; 'today' fixed for the legal dates (FOI_TODAY, read by the runs' Settings)."""
     monkeypatch.setenv("FOI_TODAY", TODAY)
-    with db.session_scope(clean_db) as s:
-        directory.add_agency(s, AGENCY, "某区人民政府", "government")
-        for code, role in ((CLERK, "clerk"), (HEAD, "head"), (REVIEWER, "reviewer")):
-            directory.add_staff(s, code, code, role, AGENCY)
+    f.agency(clean_db, AGENCY, "某区人民政府", "government")
+    f.agency(clean_db, "TG-GOV", "另一区人民政府", "government")
+    for code, role in ((CLERK, "clerk"), (HEAD, "head"), (REVIEWER, "reviewer"), (ADMIN, "admin")):
+        f.staff(clean_db, code, f"某区{code}", role, AGENCY)
+    f.staff(clean_db, OTHER_CLERK, "另一区承办人", "clerk", "TG-GOV")
+    f.staff(clean_db, OTHER_HEAD, "另一区负责人", "head,admin", "TG-GOV")
     return clean_db
 
 
@@ -73,16 +86,32 @@ def case_runs(case_no: str):
 
 
 def intake(steps: ModuleType, received: str = "2026-03-02", **extra: Any):
+    extra.setdefault("staff", CLERK)
     state = run(steps.intake_flow, agency=AGENCY, applicant=PERSON, channel="in_person",
-                received=received, subject="2025年本区道路养护合同", actor=CLERK, **extra)
+                received=received, subject="2025年本区道路养护合同", **extra)
     assert state.is_completed(), state.message
     return state, state.result()
 
 
 def final(case_no: str):
-    with db.session_scope(db.database_url()) as s:  # FOI_DATABASE_URL, as the flows use it
-        row, events, case = cases.load(s, case_no)
+    u = f.uow(os.environ["FOI_DATABASE_URL"])  # as the flows' Settings read it
+    with u:
+        row, events, case = cases.load(u.session, case_no)
         return row, [e.kind for e in events], case
+
+
+def event_rows(case_no: str) -> list[CaseEventRow]:
+    u = f.uow(os.environ["FOI_DATABASE_URL"])
+    with u:
+        case_id = u.session.scalar(select(CaseRow.id).where(CaseRow.case_no == case_no))
+        return list(u.session.scalars(select(CaseEventRow).where(CaseEventRow.case_id == case_id)
+                                      .order_by(CaseEventRow.seq)))
+
+
+def case_count() -> int:
+    u = f.uow(os.environ["FOI_DATABASE_URL"])
+    with u:
+        return u.session.scalar(select(func.count()).select_from(CaseRow))
 
 
 def assert_followable(state, case_no: str, prefix: str) -> None:
@@ -130,14 +159,14 @@ def test_disclosed_after_sign_off(prefect_backend, steps, district):
     stored = read_run(state).parameters["applicant"]["id_number"]
     assert stored == mask(PERSON["id_number"]) != PERSON["id_number"]  # no clear ID in Prefect
 
-    ok(steps.review_flow, case_no=case_no, decision="accept", actor=CLERK, on="2026-03-03")
-    ok(steps.confidentiality_flow, case_no=case_no, decision="sign_off", actor=REVIEWER,
+    ok(steps.review_flow, case_no=case_no, decision="accept", staff=CLERK, on="2026-03-03")
+    ok(steps.confidentiality_flow, case_no=case_no, decision="sign_off", staff=REVIEWER,
        on="2026-03-05", data={"decision": "disclose"})
-    last = run(steps.reply_flow, case_no=case_no, decision="reply", actor=HEAD, on="2026-03-10",
+    last = run(steps.reply_flow, case_no=case_no, decision="reply", staff=HEAD, on="2026-03-10",
                data={"outcome": "disclosed"})
     assert last.is_completed() and last.result()["outcome"] == "disclosed"
     assert_followable(last, case_no, f"reply-{case_no}-reply")
-    done = ok(steps.case_step_flow, case_no=case_no, move="reply_delivered", actor=CLERK,
+    done = ok(steps.case_step_flow, case_no=case_no, move="reply_delivered", staff=CLERK,
               on="2026-03-11")
     assert done["state"] == "closed"
 
@@ -154,14 +183,14 @@ def test_correction_then_corrected_request_then_reply(prefect_backend, steps, di
     _state, reg = intake(steps)
     case_no = reg["case_no"]
     first_due = reg["reply_due"]
-    r = ok(steps.review_flow, case_no=case_no, decision="request_correction", actor=CLERK,
+    r = ok(steps.review_flow, case_no=case_no, decision="request_correction", staff=CLERK,
            on="2026-03-04", data={"items": "请写明合同名称或文号"})
     assert r["state"] == "awaiting_correction"
-    r = ok(steps.review_flow, case_no=case_no, decision="correction_received", actor=CLERK,
+    r = ok(steps.review_flow, case_no=case_no, decision="correction_received", staff=CLERK,
            on="2026-03-16")
     assert r["state"] == "received" and r["reply_due"] > first_due  # counted again in full
-    ok(steps.review_flow, case_no=case_no, decision="accept", actor=CLERK, on="2026-03-17")
-    ok(steps.reply_flow, case_no=case_no, decision="reply", actor=HEAD, on="2026-03-20",
+    ok(steps.review_flow, case_no=case_no, decision="accept", staff=CLERK, on="2026-03-17")
+    ok(steps.reply_flow, case_no=case_no, decision="reply", staff=HEAD, on="2026-03-20",
        data={"outcome": "unavailable.not_held"})
 
     row, kinds, _case = final(case_no)
@@ -172,14 +201,14 @@ def test_correction_then_corrected_request_then_reply(prefect_backend, steps, di
 def test_third_party_objection_leads_to_withholding(prefect_backend, steps, district):
     _state, reg = intake(steps)
     case_no = reg["case_no"]
-    ok(steps.review_flow, case_no=case_no, decision="accept", actor=CLERK, on="2026-03-03")
-    ok(steps.confidentiality_flow, case_no=case_no, decision="consult", actor=CLERK,
+    ok(steps.review_flow, case_no=case_no, decision="accept", staff=CLERK, on="2026-03-03")
+    ok(steps.confidentiality_flow, case_no=case_no, decision="consult", staff=CLERK,
        on="2026-03-04", data={"kind": "third_party", "party": "某建筑公司"})
-    ok(steps.confidentiality_flow, case_no=case_no, decision="consultation_answered", actor=CLERK,
+    ok(steps.confidentiality_flow, case_no=case_no, decision="consultation_answered", staff=CLERK,
        on="2026-03-20", data={"answer": "objection"})
-    ok(steps.confidentiality_flow, case_no=case_no, decision="sign_off", actor=REVIEWER,
+    ok(steps.confidentiality_flow, case_no=case_no, decision="sign_off", staff=REVIEWER,
        on="2026-03-23", data={"decision": "withhold", "ground": "third_party_rights"})
-    r = ok(steps.reply_flow, case_no=case_no, decision="reply", actor=HEAD, on="2026-03-24",
+    r = ok(steps.reply_flow, case_no=case_no, decision="reply", staff=HEAD, on="2026-03-24",
            data={"outcome": "withheld.third_party_rights"})
     assert r["outcome"] == "withheld.third_party_rights"
 
@@ -193,7 +222,7 @@ def test_withdrawal_closes_the_case(prefect_backend, steps, district):
     case_no = reg["case_no"]
     _again, same = intake(steps, request_id="intake-withdraw-1")  # a retried intake run
     assert (same["case_no"], same["repeated"]) == (case_no, True)
-    state = run(steps.reply_flow, case_no=case_no, decision="withdraw", actor=CLERK,
+    state = run(steps.reply_flow, case_no=case_no, decision="withdraw", staff=CLERK,
                 on="2026-03-05")
     assert state.result()["outcome"] == "other.withdrawn"
     assert_followable(state, case_no, f"reply-{case_no}-withdraw")
@@ -207,7 +236,7 @@ def test_domain_refusals_fail_the_run_with_the_chinese_message(prefect_backend, 
     case_no = reg["case_no"]
 
     # the rules refuse: disclosing needs the confidentiality sign-off first
-    state = run(steps.reply_flow, case_no=case_no, decision="reply", actor=HEAD, on="2026-03-05",
+    state = run(steps.reply_flow, case_no=case_no, decision="reply", staff=HEAD, on="2026-03-05",
                 data={"outcome": "disclosed"})
     assert state.is_failed()
     assert "公开、部分公开或不予公开须经保密审查签发" in state.message
@@ -218,17 +247,124 @@ def test_domain_refusals_fail_the_run_with_the_chinese_message(prefect_backend, 
     assert f"case:{case_no}" in fr.tags  # a refused step is still found under its case
 
     # the stage flow refuses a move of another stage before touching the case
-    state = run(steps.review_flow, case_no=case_no, decision="reply", actor=HEAD, on="2026-03-05",
+    state = run(steps.review_flow, case_no=case_no, decision="reply", staff=HEAD, on="2026-03-05",
                 data={"outcome": "already_public"})
     assert state.is_failed() and "不属于审查环节" in state.message
 
     # called plainly (no return_state) the domain error itself is raised
     with pytest.raises(RuleViolation, match="本案尚未完成保密审查"):
-        steps.reply_flow(case_no=case_no, decision="reply", actor=HEAD, on="2026-03-05",
+        steps.reply_flow(case_no=case_no, decision="reply", staff=HEAD, on="2026-03-05",
                          data={"outcome": "disclosed"})
 
     row, kinds, _case = final(case_no)
     assert (row.state, kinds) == ("received", ["register"])  # nothing was recorded
+
+
+# ----- who acts in a flow run: the staff code, resolved by the server ---------------------------
+
+def test_flow_parameters_carry_the_staff_code_only(prefect_backend, steps, district):
+    state, reg = intake(steps)
+    case_no = reg["case_no"]
+    stored = read_run(state).parameters
+    assert stored["staff"] == CLERK
+    assert not {"actor", "roles", "name", "principal", "operator"} & set(stored)
+    # the applicant's personal data is masked in what Prefect keeps (a rerun is refused)
+    assert stored["applicant"] == {"kind": "natural_person", "name": "张*", "id_type": "passport",
+                                   "id_number": mask(PERSON["id_number"]), "contact": "138******78"}
+    assert PERSON["contact"] not in json.dumps(stored) and "张三" not in json.dumps(stored)
+    rerun = run(steps.intake_flow, **stored)
+    assert rerun.is_failed() and "脱敏" in rerun.message
+
+    step = run(steps.review_flow, case_no=case_no, decision="accept", staff=CLERK, on="2026-03-03")
+    assert step.is_completed(), step.message
+    fr = read_run(step)
+    assert fr.parameters == {"case_no": case_no, "decision": "accept", "staff": CLERK,
+                             "on": "2026-03-03", "data": None, "request_id": None}
+    # the server looked the staff member up: the events name them, and the flow run as operator
+    rows = event_rows(case_no)
+    assert [(r.actor, r.operator) for r in rows] == [
+        (CLERK, f"prefect:{state.state_details.flow_run_id}"),
+        (CLERK, f"prefect:{step.state_details.flow_run_id}")]
+
+
+def test_a_step_flow_run_for_staff_of_another_agency_is_refused_with_the_rule_and_writes_nothing(
+        prefect_backend, steps, district):
+    _state, reg = intake(steps)
+    case_no = reg["case_no"]
+    state = run(steps.review_flow, case_no=case_no, decision="accept", staff=OTHER_CLERK,
+                on="2026-03-03")
+    assert state.is_failed()
+    exc = state.result(raise_on_failure=False)
+    assert isinstance(exc, PermissionDenied) and exc.rule == rule_text(Action.CASE_STEP)
+    assert rule_text(Action.CASE_STEP) in state.message and OTHER_CLERK in state.message
+    # a head (and admin) of another government fares no better, in any stage
+    state = run(steps.reply_flow, case_no=case_no, decision="reply", staff=OTHER_HEAD,
+                on="2026-03-03", data={"outcome": "already_public"})
+    assert state.is_failed() and rule_text(Action.CASE_STEP) in state.message
+    # nor may they register an application for this agency
+    before = case_count()
+    state = run(steps.intake_flow, agency=AGENCY, applicant=PERSON, channel="online",
+                received="2026-03-02", subject="某事项", staff=OTHER_CLERK)
+    assert state.is_failed() and rule_text(Action.CASE_REGISTER) in state.message
+    assert case_count() == before
+    row, kinds, _case = final(case_no)
+    assert (row.state, kinds, row.version) == ("received", ["register"], 1)  # nothing was written
+
+
+def test_a_flow_run_for_an_unknown_or_deactivated_staff_code_is_refused(prefect_backend, steps, district):
+    from foi_workflow.services import accounts
+
+    _state, reg = intake(steps)
+    for staff in ("nobody", "../etc", "x\x07y"):
+        state = run(steps.case_step_flow, case_no=reg["case_no"], move="accept", staff=staff,
+                    on="2026-03-03")
+        assert state.is_failed()
+        exc = state.result(raise_on_failure=False)
+        assert isinstance(exc, InputError) and exc.field == "staff"
+    u = f.uow(district)
+    with u:
+        accounts.set_active(accounts.SetActive(CLERK, False), u, f.principal(district, ADMIN))
+    state = run(steps.case_step_flow, case_no=reg["case_no"], move="accept", staff=CLERK,
+                on="2026-03-03")
+    assert state.is_failed() and "已停用" in state.message
+    assert final(reg["case_no"])[1] == ["register"]
+
+
+def test_bulk_intake_flow_acts_as_the_admin_given_and_refuses_a_clerk(prefect_backend, district, tmp_path):
+    from flows.bulk import bulk_intake_flow
+
+    legacy = tmp_path / "legacy.jsonl"
+    legacy.write_text(json.dumps({
+        "agency": AGENCY, "received": "2026-03-02", "channel": "post", "subject": "历史申请",
+        "handler": CLERK, "applicant": {"kind": "commercial", "name": "某公司"},
+        "events": [{"move": "accept", "on": "2026-03-03", "actor": CLERK}],
+        "request_id": "flow-legacy-1"}, ensure_ascii=False) + "\n", "utf-8")
+    before = case_count()
+    refused = run(bulk_intake_flow, path=str(legacy), staff=CLERK)
+    assert refused.is_failed() and rule_text(Action.BULK_IMPORT) in refused.message
+    assert case_count() == before
+    done = run(bulk_intake_flow, path=str(legacy), staff=ADMIN)
+    assert done.is_completed(), done.message
+    [case_no] = done.result()["case_numbers"]
+    assert read_run(done).parameters == {"path": str(legacy), "staff": ADMIN, "all_or_nothing": True}
+    rows = event_rows(case_no)
+    assert [(r.actor, r.operator) for r in rows] == \
+        [(CLERK, f"import:{ADMIN} prefect:{done.state_details.flow_run_id}")] * 2
+
+
+def test_bulk_intake_deployment_runs_on_demand_one_at_a_time_for_a_staff_code(prefect_backend, steps):
+    from prefect import get_client
+
+    from flows.deployments import runner_deployments
+
+    [dep] = runner_deployments(["bulk-intake"])
+    with get_client(sync_client=True) as client:
+        stored = client.read_deployment(dep.apply())
+    assert stored.entrypoint == "flows/bulk.py:bulk_intake_flow"
+    assert stored.schedules == [] and stored.parameters == {}
+    assert stored.global_concurrency_limit is not None and stored.global_concurrency_limit.limit == 1
+    schema = stored.parameter_openapi_schema
+    assert set(schema["required"]) == {"path", "staff"} and schema["properties"]["staff"]["type"] == "string"
 
 
 # ----- random command sequences through the flows ----------------------------------------------
@@ -263,7 +399,7 @@ def test_random_moves_through_the_flows_leave_a_replayable_history_and_no_half_s
         return
     for i, (kind, actor, on, data) in enumerate(moves[:8]):
         before = store.snapshot(store_office, reg.case_no)
-        state = run(steps.case_step_flow, case_no=reg.case_no, move=kind, actor=actor,
+        state = run(steps.case_step_flow, case_no=reg.case_no, move=kind, staff=actor,
                     on=on.isoformat(), data=data, request_id=f"{reg.case_no}/flow/{i}")
         after = store.snapshot(store_office, reg.case_no)
         if state.is_completed():

@@ -24,17 +24,21 @@ from foi_workflow.domain.case import _MOVES, OWN_MOVE_OUTCOMES
 from foi_workflow.domain.errors import FoiError
 from foi_workflow.domain.outcomes import OUTCOMES
 from foi_workflow.domain.applicants import Applicant, mask
+from foi_workflow.domain.policy import NotFound, PermissionDenied
 from foi_workflow.notices import catalog, register, templating
-from foi_workflow.services import cases, directory
+from foi_workflow.services import access, cases, directory
 from foi_workflow.storage import db
-from foi_workflow.storage.models import AgencyRow, CaseEventRow, NumberSeriesRow
+from foi_workflow.storage.models import AgencyRow, CaseEventRow, CaseRow, NumberSeriesRow
 from foi_workflow.storage.notice_tables import NoticeRow
+
+from . import factories
 
 D = dt.date
 TODAY = D(2026, 11, 29)
 RECEIVED = D(2026, 3, 2)  # a Monday
 AGENCY, GOV = "yc-zrzy", "yc"
 AGENCY_NAME, GOV_NAME = "榆次区自然资源局", "榆次区人民政府"
+SIBLING, SIBLING_NAME = "yc-zjj", "榆次区住房和城乡建设局"
 
 
 def _resident_id(base17: str) -> str:
@@ -49,28 +53,45 @@ PERSON_ID = _resident_id("14070219800101123")  # never to appear in clear
 def office(clean_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     monkeypatch.setenv("FOI_TODAY", TODAY.isoformat())
     monkeypatch.setenv("FOI_NOTICES_DIR", str(tmp_path / "notices"))
-    with db.session_scope(clean_db) as s:
-        directory.add_agency(s, GOV, GOV_NAME, "government")
-        directory.add_agency(s, AGENCY, AGENCY_NAME, "department", parent=GOV)
-        for code, role in (("c1", "clerk"), ("h1", "head"), ("r1", "reviewer")):
-            directory.add_staff(s, code, code, role, AGENCY)
+    factories.agency(clean_db, GOV, GOV_NAME, "government")
+    factories.agency(clean_db, AGENCY, AGENCY_NAME, "department", parent=GOV)
+    for code, role in (("c1", "clerk"), ("h1", "head"), ("r1", "reviewer")):
+        factories.staff(clean_db, code, code, role, AGENCY)
     return clean_db
 
 
 def new_case(url: str, name: str = "张三", subject: str = "某村集体土地征收批复文件",
              received: D = RECEIVED) -> str:
     applicant = Applicant("natural_person", name, "resident_id", PERSON_ID)
-    return cases.register(agency=AGENCY, applicant=applicant, channel="online", received=received,
-                          subject=subject, actor="c1", today=TODAY, url=url).case_no
+    return factories.register(url, agency=AGENCY, actor="c1", applicant=applicant, received=received,
+                      subject=subject, today=TODAY).case_no
 
 
-def step(url: str, case_no: str, move: str, actor: str, on: D, /, **data: Any):
-    return cases.step(case_no, move, on=on, actor=actor, data=data, today=TODAY, url=url)
+def step(url: str, case_no: str, move: str, actor: str, on: D, /, *, templates: Path | None = None,
+         **data: Any):
+    u = factories.uow(url, **({"templates_dir": templates} if templates else {}))
+    return cases.step(cases.Step(case_no, move, on, data), u, factories.principal(url, actor), today=TODAY)
 
 
-def notices_of(url: str, case_no: str) -> list[register.NoticeRecord]:
-    with db.session_scope(url) as s:
-        return register.list_notices(s, case_no=case_no)
+def as_(url: str, code: str):
+    """A unit of work and the principal of staff member `code` (server-side look-up)."""
+    return factories.uow(url), factories.principal(url, code)
+
+
+def notices_of(url: str, case_no: str, reader: str = "c1") -> list[register.NoticeRecord]:
+    return register.list_notices(register.NoticeQuery(case_no=case_no), *as_(url, reader))
+
+
+def render(url: str, key: str, out_dir: Path | None, reader: str = "c1") -> register.Rendered:
+    return register.render(register.RenderRequest(key, out_dir), *as_(url, reader))
+
+
+def show(url: str, key: str, reader: str = "c1") -> register.NoticeRecord:
+    return register.show(key, *as_(url, reader))
+
+
+def reissue(url: str, key: str, actor: str, reason: str, on: D | None = None) -> register.NoticeRecord:
+    return register.reissue(register.Reissue(key, reason, on), *as_(url, actor), today=TODAY)
 
 
 def cn(day: D) -> str:
@@ -179,7 +200,7 @@ def test_closing_notice_of_each_outcome_states_case_article_reasons_and_remedies
     rec = closing[0]
     o = OUTCOMES[outcome]
     assert rec.kind == ("abandonment" if outcome in catalog.ABANDONMENT_OUTCOMES else "reply")
-    rendered = register.render(rec.key, tmp_path, url=url)
+    rendered = render(url, rec.key, tmp_path)
     found = texts(rendered)
     replied_on = path_to(outcome)[-1][2]
     assert_everywhere(found, case_no, rec.doc_no, AGENCY_NAME, "张三", cn(replied_on), cn(RECEIVED))
@@ -230,7 +251,7 @@ def test_receipt_states_receipt_date_channel_case_number_and_the_computed_reply_
     step(url, case_no, "acknowledge", "c1", RECEIVED)
     (rec,) = notices_of(url, case_no)
     assert rec.kind == "receipt" and rec.number == 1
-    found = texts(register.render(rec.key, tmp_path, url=url))
+    found = texts(render(url, rec.key, tmp_path))
     due = _due(url, case_no, "reply_due")
     assert due == D(2026, 3, 30)
     assert_everywhere(found, case_no, "网络提交", cn(RECEIVED), cn(due), "接收回执",
@@ -246,7 +267,7 @@ def test_correction_notice_lists_the_matters_and_the_window_the_clock_computed(o
     step(url, case_no, "request_correction", "c1", D(2026, 3, 4), items="请写明文件名称、文号",
          delivered="2026-03-05")
     (rec,) = notices_of(url, case_no)
-    found = texts(register.render(rec.key, tmp_path, url=url))
+    found = texts(render(url, rec.key, tmp_path))
     end = _due(url, case_no, "correction_window_end")
     assert_everywhere(found, "补正告知书", "请写明文件名称、文号", "15个工作日", cn(end), "第三十条",
                       "视为放弃申请")
@@ -260,7 +281,7 @@ def test_extension_notice_states_the_old_and_the_new_reply_due(office, tmp_path)
     step(url, case_no, "extend", "h1", D(2026, 3, 20), days=10, reasons="需调取档案核实")
     after = _due(url, case_no, "reply_due")
     (rec,) = notices_of(url, case_no)
-    found = texts(register.render(rec.key, tmp_path, url=url))
+    found = texts(render(url, rec.key, tmp_path))
     assert after > before
     assert_everywhere(found, "延期答复告知书", cn(before), cn(after), "延长10个工作日", "需调取档案核实",
                       "第三十三条第二款")
@@ -277,11 +298,11 @@ def test_consultation_letters_go_to_the_third_party_and_the_other_agency_with_th
     third, other = notices_of(url, case_no)
     assert (third.kind, third.addressee) == ("third_party_consultation", "某建筑公司")
     assert (other.kind, other.addressee) == ("agency_consultation", "榆次区发展和改革局")
-    f3 = texts(register.render(third.key, tmp_path, url=url))
+    f3 = texts(render(url, third.key, tmp_path))
     assert_everywhere(f3, "某建筑公司", "第三十二条", "15个工作日",
                       cn(_due(url, case_no, "third_party_answer_due", "某建筑公司")))
     assert_nowhere(f3, "张三")  # the applicant is not named to the third party
-    fo = texts(register.render(other.key, tmp_path, url=url))
+    fo = texts(render(url, other.key, tmp_path))
     assert_everywhere(fo, "榆次区发展和改革局", "第三十四条", "视为同意公开",
                       cn(_due(url, case_no, "other_agency_answer_due", "榆次区发展和改革局")))
 
@@ -295,7 +316,7 @@ def test_public_interest_notice_tells_the_objecting_third_party_what_and_why(off
     step(url, case_no, "public_interest_override", "h1", D(2026, 3, 11), reasons="涉及周边居民健康")
     rec = notices_of(url, case_no)[-1]
     assert (rec.kind, rec.addressee) == ("public_interest", "某化工企业")
-    found = texts(register.render(rec.key, tmp_path, url=url))
+    found = texts(render(url, rec.key, tmp_path))
     assert_everywhere(found, "某化工企业", "某企业排污监测数据", "涉及周边居民健康", "决定予以公开",
                       "第三十二条", cn(D(2026, 3, 4)))
 
@@ -307,7 +328,7 @@ def test_fee_notice_states_basis_rate_amount_how_to_pay_and_the_payment_due(offi
     step(url, case_no, "fee_notice", "c1", D(2026, 3, 4), method="per_volume", amount=3700,
          delivered="2026-03-05")
     (rec,) = notices_of(url, case_no)
-    found = texts(register.render(rec.key, tmp_path, url=url))
+    found = texts(render(url, rec.key, tmp_path))
     due = _due(url, case_no, "fee_payment_due")
     assert_everywhere(found, "收费通知书", "国办函〔2020〕109号", "按量计收", "第31–100页", "每页10元",
                       "第201页起", "每页40元", "3700元", "缴费方式", cn(due), "第四十二条")
@@ -321,7 +342,7 @@ def test_longer_deadline_notice_gives_the_reasons_and_the_new_date(office, tmp_p
     step(url, case_no, "set_longer_deadline", "h1", D(2026, 3, 5), due="2026-05-29",
          reasons="申请涉及五年文件需分批整理")
     (rec,) = notices_of(url, case_no)
-    found = texts(register.render(rec.key, tmp_path, url=url))
+    found = texts(render(url, rec.key, tmp_path))
     assert_everywhere(found, "说明理由告知书", "第三十五条", cn(statutory), cn(D(2026, 5, 29)),
                       "申请涉及五年文件需分批整理")
 
@@ -346,7 +367,7 @@ def test_applicant_text_with_template_syntax_html_and_control_characters_comes_o
     case_no = new_case(url, name=HOSTILE_NAME, subject=HOSTILE_SUBJECT)
     step(url, case_no, "acknowledge", "c1", RECEIVED)
     (rec,) = notices_of(url, case_no)
-    rendered = register.render(rec.key, tmp_path, url=url)
+    rendered = render(url, rec.key, tmp_path)
     html = rendered.files["html"].read_text("utf-8")
     assert "<script>" not in html and "&lt;script&gt;" in html and "<b>粗" not in html
     assert "49" not in html and "\x07" not in html and "\u202e" not in html and "\x1b" not in html
@@ -355,15 +376,14 @@ def test_applicant_text_with_template_syntax_html_and_control_characters_comes_o
                       "第一行", "第二行{{config}}\\x1b<b>粗</b>")
 
 
-def test_a_template_cannot_reach_python_internals(tmp_path, monkeypatch):
+def test_a_template_cannot_reach_python_internals(tmp_path):
     (tmp_path / "evil.html.j2").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}", "utf-8")
-    monkeypatch.setenv("FOI_TEMPLATES_DIR", str(tmp_path))
-    v = templating.current_set().version("evil.html.j2")
+    v = templating.current_set(tmp_path).version("evil.html.j2")
     with pytest.raises(templating.TemplateProblem):
         templating.render("evil.html.j2", v.sources, {}, v.version)
 
 
-def test_a_missing_field_is_an_error_and_the_step_writes_nothing(office, tmp_path, monkeypatch):
+def test_a_missing_field_is_an_error_and_the_step_writes_nothing(office, tmp_path):
     url = office
     case_no = new_case(url)
     folder = tmp_path / "templates"
@@ -373,9 +393,8 @@ def test_a_missing_field_is_an_error_and_the_step_writes_nothing(office, tmp_pat
     receipt = folder / "receipt.html.j2"
     receipt.write_text(receipt.read_text("utf-8").replace("{{ case.case_no }}", "{{ case.no_such_field }}"),
                        "utf-8")
-    monkeypatch.setenv("FOI_TEMPLATES_DIR", str(folder))
     with pytest.raises(FoiError) as info:
-        step(url, case_no, "acknowledge", "c1", RECEIVED)
+        step(url, case_no, "acknowledge", "c1", RECEIVED, templates=folder)
     assert "no_such_field" in info.value.message
     with db.session_scope(url) as s:
         assert s.scalar(select(func.count()).select_from(NoticeRow)) == 0
@@ -401,8 +420,7 @@ def test_notice_numbers_run_per_agency_and_year_across_cases(office):
     step(url, a, "reply", "h1", D(2026, 3, 10), outcome="unavailable.not_held")
     earlier = new_case(url, received=D(2025, 12, 1))
     step(url, earlier, "acknowledge", "c1", D(2025, 12, 1))
-    with db.session_scope(url) as s:
-        recs = register.list_notices(s, agency=AGENCY)
+    recs = register.list_notices(register.NoticeQuery(agency=AGENCY), *as_(url, "c1"))
     assert [(r.year, r.number) for r in recs] == [(2025, 1), (2026, 1), (2026, 2), (2026, 3)]
     assert recs[3].doc_no == f"{AGENCY_NAME}依申请公开〔2026〕3号"
     assert recs[3].key == f"{AGENCY}-2026-N00003"
@@ -414,9 +432,9 @@ def test_a_stored_notice_renders_byte_identically_and_tampering_is_caught(office
     case_no = new_case(url)
     step(url, case_no, "reply", "h1", D(2026, 3, 10), outcome="unavailable.not_held")
     (rec,) = notices_of(url, case_no)
-    first = register.render(rec.key, tmp_path / "a", url=url)
+    first = render(url, rec.key, tmp_path / "a")
     assert set(first.recorded) == {"pdf", "docx"}
-    again = register.render(rec.key, tmp_path / "b", url=url)
+    again = render(url, rec.key, tmp_path / "b")
     assert again.recorded == ()
     for fmt in register.FORMATS:
         assert first.files[fmt].read_bytes() == again.files[fmt].read_bytes()
@@ -427,28 +445,27 @@ def test_a_stored_notice_renders_byte_identically_and_tampering_is_caught(office
         ctx["case"]["subject"] = "被改动的内容"
         row.context = ctx
     with pytest.raises(register.NoticeMismatch):
-        register.render(rec.key, tmp_path / "c", url=url)
+        render(url, rec.key, tmp_path / "c")
 
 
-def test_template_edits_change_new_notices_but_old_ones_render_from_their_stored_version(office, tmp_path, monkeypatch):
+def test_template_edits_change_new_notices_but_old_ones_render_from_their_stored_version(office, tmp_path):
     url = office
     a = new_case(url)
     step(url, a, "acknowledge", "c1", RECEIVED)
     (old,) = notices_of(url, a)
-    before = register.render(old.key, tmp_path / "before", url=url)
+    before = render(url, old.key, tmp_path / "before")
     folder = tmp_path / "templates"
     folder.mkdir()
     for p in templating.templates_dir().glob("*.j2"):
         (folder / p.name).write_text(p.read_text("utf-8"), "utf-8")
     receipt = folder / "receipt.html.j2"
     receipt.write_text(receipt.read_text("utf-8").replace("现出具回执如下", "现出具接收回执如下"), "utf-8")
-    monkeypatch.setenv("FOI_TEMPLATES_DIR", str(folder))
     b = new_case(url)
-    step(url, b, "acknowledge", "c1", RECEIVED)
+    step(url, b, "acknowledge", "c1", RECEIVED, templates=folder)
     (new,) = notices_of(url, b)
     assert new.template_version != old.template_version
-    assert "现出具接收回执如下" in register.render(new.key, tmp_path / "new", url=url).files["html"].read_text("utf-8")
-    after = register.render(old.key, tmp_path / "after", url=url)
+    assert "现出具接收回执如下" in render(url, new.key, tmp_path / "new").files["html"].read_text("utf-8")
+    after = render(url, old.key, tmp_path / "after")
     assert after.files["pdf"].read_bytes() == before.files["pdf"].read_bytes()
     assert "现出具回执如下" in after.files["html"].read_text("utf-8")
 
@@ -459,18 +476,18 @@ def test_a_corrected_notice_is_a_new_number_and_the_old_one_stays(office, tmp_pa
     step(url, case_no, "reply", "h1", D(2026, 3, 10), outcome="unavailable.not_this_agency",
          right_agency="榆次区住建局")
     (old,) = notices_of(url, case_no)
-    old_files = register.render(old.key, tmp_path / "old", url=url)
-    fixed = register.reissue(old.key, actor="h1", reason="负责公开的机关名称写错", on=D(2026, 3, 12), url=url)
+    old_files = render(url, old.key, tmp_path / "old")
+    fixed = reissue(url, old.key, "h1", "负责公开的机关名称写错", D(2026, 3, 12))
     assert (fixed.number, fixed.supersedes, fixed.issued_on) == (2, old.key, D(2026, 3, 12))
     with db.session_scope(url) as s:
         assert register.record(s, register.find(s, old.key)).superseded_by == (fixed.key,)
-    again = register.render(old.key, tmp_path / "old2", url=url)
+    again = render(url, old.key, tmp_path / "old2")
     assert again.files["pdf"].read_bytes() == old_files.files["pdf"].read_bytes()
-    found = texts(register.render(fixed.key, tmp_path / "new", url=url))
+    found = texts(render(url, fixed.key, tmp_path / "new"))
     assert_everywhere(found, fixed.doc_no, f"更正并替代本机关{cn(D(2026, 3, 10))}出具的{old.doc_no}",
                       "负责公开的机关名称写错")
     with pytest.raises(FoiError):
-        register.reissue(old.key, actor="h1", reason=" ", url=url)
+        reissue(url, old.key, "h1", " ")
 
 
 def test_files_are_deterministic_documents_with_the_issue_date_in_their_metadata(office, tmp_path):
@@ -483,7 +500,7 @@ def test_files_are_deterministic_documents_with_the_issue_date_in_their_metadata
     case_no = new_case(url)
     step(url, case_no, "reply", "h1", D(2026, 3, 10), outcome="unavailable.not_held")
     (rec,) = notices_of(url, case_no)
-    r = register.render(rec.key, tmp_path, url=url)
+    r = render(url, rec.key, tmp_path)
     pdf = PdfReader(io.BytesIO(r.files["pdf"].read_bytes()))
     assert pdf.metadata["/CreationDate"].startswith("D:20260310")
     assert pdf.pages[0].mediabox.width == pytest.approx(595.28, abs=0.1)  # A4
@@ -511,22 +528,146 @@ def test_notice_commands_list_show_render_and_never_import_prefect(office, tmp_p
     url = office
     case_no = new_case(url)
     step(url, case_no, "acknowledge", "c1", RECEIVED)
-    listed = foi("notice", "list", "--case", case_no, "--json", url=url)
+    listed = foi("notice", "list", "--case", case_no, "--as", "c1", "--json", url=url)
     assert listed.returncode == 0, listed.stderr
     (item,) = json.loads(listed.stdout)
     assert item["kind"] == "receipt" and item["case_no"] == case_no
-    shown = foi("notice", "show", item["key"], url=url)
+    shown = foi("notice", "show", item["key"], "--as", "r1", url=url)
     assert shown.returncode == 0 and item["doc_no"] in shown.stdout and "发文字号" in shown.stdout
     out = tmp_path / "files"
-    rendered = foi("notice", "render", item["key"], "--out", str(out), "--json", url=url)
+    rendered = foi("notice", "render", item["key"], "--out", str(out), "--as", "h1", "--json", url=url)
     assert rendered.returncode == 0, rendered.stderr
     files = json.loads(rendered.stdout)["files"]
     assert sorted(Path(p).suffix for p in files.values()) == [".docx", ".html", ".pdf"]
-    missing = foi("notice", "show", "yc-zrzy-2026-N09999", url=url)
+    missing = foi("notice", "show", "yc-zrzy-2026-N09999", "--as", "c1", url=url)
     assert missing.returncode == 2 and "未找到文书" in missing.stderr
+    anonymous = foi("notice", "show", item["key"], url=url)  # reads are permissioned: who reads?
+    assert anonymous.returncode == 2 and "--as" in anonymous.stderr and item["doc_no"] not in anonymous.stdout
     probe = subprocess.run(
         [sys.executable, "-c",
          "import sys; from foi_workflow.cli import notice_cmd; from foi_workflow.notices import register;"
          "print('PREFECT' if 'prefect' in sys.modules else 'NO-PREFECT')"],
         capture_output=True, text=True, timeout=60)
     assert probe.stdout.strip() == "NO-PREFECT"
+
+
+def test_notice_reads_through_the_command_line_are_logged_with_the_staff_member_and_the_os_user(office):
+    url = office
+    case_no = new_case(url)
+    step(url, case_no, "acknowledge", "c1", RECEIVED)
+    (rec,) = notices_of(url, case_no)
+    assert foi("notice", "show", rec.key, "--as", "r1", url=url).returncode == 0
+    (entry,) = access_entries(url, staff="r1")
+    assert (entry.action, entry.target, entry.via, entry.outcome) == ("notice.read", rec.key, "cli", "ok")
+    assert entry.operator.startswith("os:")
+
+
+# ----- who may read and re-issue a notice -------------------------------------------------------------
+
+def access_entries(url: str, **query: Any) -> list:
+    """The access log as an admin of the district government reads it (newest first)."""
+    with factories.uow(url) as u:
+        missing = u.directory.account_by_code("yc-admin") is None
+    if missing:
+        factories.staff(url, "yc-admin", "区政府管理员", "admin", GOV)
+    u, admin = as_(url, "yc-admin")
+    with u:
+        return access.entries(access.Query(**query), u, admin)
+
+
+def _sibling(url: str) -> None:
+    factories.agency(url, SIBLING, SIBLING_NAME, "department", parent=GOV)
+    factories.staff(url, "c2", "c2", "clerk", SIBLING)
+    factories.staff(url, "h2", "h2", "head", SIBLING)
+
+
+def _case_ids(url: str, case_no: str) -> tuple[int, int]:
+    with db.session_scope(url) as s:
+        row = s.scalar(select(CaseRow).where(CaseRow.case_no == case_no))
+        return row.id, row.applicant_id
+
+
+def test_a_clerk_of_a_sibling_agency_cannot_see_a_notice_answered_as_unknown_and_logged_as_refused(
+        office, tmp_path):
+    url = office
+    _sibling(url)
+    case_no = new_case(url)
+    step(url, case_no, "acknowledge", "c1", RECEIVED)
+    (rec,) = notices_of(url, case_no)
+    unknown_key = f"{AGENCY}-2026-N09999"
+
+    def refusal(fn, key: str) -> FoiError:
+        with pytest.raises(NotFound) as info:
+            fn(key)
+        return info.value
+
+    for fn in (lambda k: show(url, k, "c2"), lambda k: render(url, k, tmp_path / "out", "c2"),
+               lambda k: reissue(url, k, "h2", "更正")):  # h2: the sibling's head
+        seen, unseen = refusal(fn, rec.key), refusal(fn, unknown_key)
+        # exactly the answer for a notice that does not exist (only the key as typed differs)
+        assert (seen.field, seen.rule) == (unseen.field, unseen.rule)
+        assert seen.message.replace(rec.key, "<key>") == unseen.message.replace(unknown_key, "<key>")
+    assert not (tmp_path / "out").exists()
+    # nor can the case's notices be listed: the case answers as an unknown case
+    with pytest.raises(NotFound) as by_case:
+        notices_of(url, case_no, "c2")
+    with pytest.raises(NotFound) as no_case:
+        notices_of(url, f"{AGENCY}-2026-09999", "c2")
+    assert by_case.value.message.replace(case_no, "<no>") == no_case.value.message.replace(
+        f"{AGENCY}-2026-09999", "<no>")
+    assert register.list_notices(register.NoticeQuery(), *as_(url, "c2")) == []
+    with pytest.raises(PermissionDenied):
+        register.list_notices(register.NoticeQuery(agency=AGENCY), *as_(url, "c2"))
+    with db.session_scope(url) as s:  # the sibling's head re-issued nothing
+        assert s.scalar(select(func.count()).select_from(NoticeRow)) == 1
+    # every attempt is in the access log, refused, with the notice, its case and applicant
+    case_id, applicant_id = _case_ids(url, case_no)
+    refused = [e for e in access_entries(url) if e.staff in ("c2", "h2") and e.outcome == "refused"]
+    by_action = sorted((e.staff, e.action, e.target) for e in refused)
+    assert by_action == sorted([("c2", "notice.read", rec.key), ("c2", "notice.render", rec.key),
+                                ("h2", "notice.reissue", rec.key), ("c2", "notice.read", case_no),
+                                ("c2", "notice.read", AGENCY)])
+    for e in refused:
+        if e.target in (rec.key, case_no):
+            assert (e.case_id, e.applicant_id) == (case_id, applicant_id)
+    assert not [e for e in access_entries(url, staff="c2") if e.outcome == "ok"]
+
+
+def test_a_clerk_cannot_reissue_a_notice_only_the_agencys_own_head_can(office):
+    url = office
+    factories.staff(url, "gov-head", "gov-head", "head", GOV)
+    case_no = new_case(url)
+    step(url, case_no, "reply", "h1", D(2026, 3, 10), outcome="unavailable.not_held")
+    (old,) = notices_of(url, case_no)
+    for who in ("c1", "r1", "gov-head"):  # the superior government's head reads it, but does not act
+        with pytest.raises(PermissionDenied) as info:
+            reissue(url, old.key, who, "负责公开的机关名称写错", D(2026, 3, 12))
+        assert info.value.field and "本机关的负责人" in info.value.rule
+        assert "重新出具告知书" in info.value.message
+    assert show(url, old.key, "gov-head").key == old.key
+    with db.session_scope(url) as s:  # nothing issued, no number taken
+        assert s.scalar(select(func.count()).select_from(NoticeRow)) == 1
+        assert s.scalar(select(NumberSeriesRow.last).where(NumberSeriesRow.series == "notice")) == 1
+    fixed = reissue(url, old.key, "h1", "负责公开的机关名称写错", D(2026, 3, 12))
+    assert (fixed.number, fixed.issued_by, fixed.supersedes) == (2, "h1", old.key)
+
+
+def test_notice_reads_appear_in_the_access_log_with_the_readers_code(office, tmp_path):
+    url = office
+    factories.staff(url, "gov-sup", "gov-sup", "supervisor", GOV)
+    case_no = new_case(url)
+    step(url, case_no, "acknowledge", "c1", RECEIVED)
+    (rec,) = notices_of(url, case_no, "c1")
+    show(url, rec.key, "r1")
+    render(url, rec.key, tmp_path, "h1")
+    show(url, rec.key, "gov-sup")  # a supervisor of the superior government reads it, logged too
+    case_id, applicant_id = _case_ids(url, case_no)
+    with db.session_scope(url) as s:
+        agency_id = s.scalar(select(AgencyRow.id).where(AgencyRow.code == AGENCY))
+    entries = access_entries(url, case_no=case_no)
+    assert sorted((e.staff, e.action) for e in entries) == [
+        ("c1", "notice.read"), ("gov-sup", "notice.read"), ("h1", "notice.render"), ("r1", "notice.read")]
+    for e in entries:
+        assert (e.target, e.case_id, e.applicant_id, e.agency_id, e.outcome) == (
+            rec.key, case_id, applicant_id, agency_id, "ok")
+        assert (e.operator, e.via) == (factories.OPERATOR, "cli")

@@ -20,7 +20,7 @@ from foi_workflow.documents.model import OfficialDocument, Paragraph, Table
 from foi_workflow.notices import register, templating
 from foi_workflow.storage import db
 
-from .test_notices import RECEIVED, new_case, notices_of, office, step, texts  # noqa: F401
+from .test_notices import RECEIVED, new_case, notices_of, office, render, step, texts  # noqa: F401
 
 RARE = "䶮"      # U+4DAE, CJK Extension A: in Noto Sans SC, not in GB 2312
 COMMON = "张三"
@@ -53,7 +53,7 @@ def test_a_rare_character_in_the_applicant_name_prints_from_the_embedded_font(of
     case_no = new_case(url, name=f"王{RARE}")
     step(url, case_no, "acknowledge", "c1", RECEIVED)
     (rec,) = notices_of(url, case_no)
-    rendered = register.render(rec.key, tmp_path, url=url)
+    rendered = render(url, rec.key, tmp_path)
     found = texts(rendered)
     assert f"王{RARE}" in found["pdf"] and f"王{RARE}" in found["docx"]
     pdf = rendered.files["pdf"].read_bytes()
@@ -69,7 +69,7 @@ def test_a_common_notice_is_written_with_the_common_subset(office, tmp_path):
     case_no = new_case(url, name=COMMON)
     step(url, case_no, "acknowledge", "c1", RECEIVED)
     (rec,) = notices_of(url, case_no)
-    rendered = register.render(rec.key, tmp_path, url=url)
+    rendered = render(url, rec.key, tmp_path)
     assert COMMON in texts(rendered)["pdf"]
     with db.session_scope(url) as s:
         row = register.find(s, rec.key)
@@ -138,3 +138,33 @@ def test_docx_tables_set_the_grid_column_widths_as_well_as_the_cells():
     assert grid[1] == 3 * grid[0] and abs(sum(grid) - docx.shared.Mm(L.TEXT_W)) < docx.shared.Mm(0.1)
     for row in table.rows:
         assert [c.width for c in row.cells] == grid
+
+
+def test_notices_take_their_fonts_from_the_font_cache_of_the_settings(office, tmp_path):
+    from . import factories
+
+    fonts.prepare()
+    cache = tmp_path / "font-cache"
+    cache.mkdir()
+    for weight in fonts.WEIGHTS:  # the same files, found in the folder the settings name
+        for path in (fonts.cjk_font_path(weight), fonts.common_font_path(weight)):
+            (cache / path.name).symlink_to(path)
+    url = office
+    case_no = new_case(url, name=COMMON)
+    step(url, case_no, "acknowledge", "c1", RECEIVED)
+    (rec,) = notices_of(url, case_no)
+    try:
+        rendered = register.render(register.RenderRequest(rec.key, tmp_path / "out", ("pdf",)),
+                                   factories.uow(url, font_cache=cache), factories.principal(url, "c1"))
+        assert fonts.cache_dir() == cache
+        assert {fonts.common_font_path(w).parent for w in fonts.WEIGHTS} == {cache}
+    finally:
+        fonts.use_cache_dir(None)
+    assert COMMON in texts_of_pdf(rendered.files["pdf"].read_bytes())
+    assert fonts.cache_dir() != cache
+
+
+def texts_of_pdf(pdf: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)

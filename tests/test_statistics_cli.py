@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 
+from . import factories
 from .cli import bad, foi, ok
 from .conftest import TEST_DATA
 
@@ -22,11 +23,20 @@ PRINTED = TEST_DATA / "seed-2011-printed.json"
 @pytest.fixture
 def yuci(clean_db, monkeypatch):
     monkeypatch.setenv("FOI_TODAY", TODAY)
-    ok("agency", "add", "yuci", "榆次区人民政府", "--kind", "government")
-    ok("agency", "add", "yuci-bgs", "榆次区人民政府办公室", "--kind", "department", "--parent", "yuci")
-    ok("staff", "add", "c1", "张三", "--role", "clerk", "--agency", "yuci")
-    ok("staff", "add", "h1", "王五", "--role", "head", "--agency", "yuci")
+    monkeypatch.delenv("FOI_TOKEN", raising=False)
+    factories.agency(clean_db, "yuci", "榆次区人民政府", "government")
+    factories.agency(clean_db, "yuci-bgs", "榆次区人民政府办公室", "department", parent="yuci")
+    factories.staff(clean_db, "c1", "张三", "clerk", "yuci")
+    factories.staff(clean_db, "h1", "王五", "head", "yuci")
+    factories.staff(clean_db, "a1", "赵六", "admin", "yuci")
+    factories.staff(clean_db, "c2", "李四", "clerk", "yuci-bgs")
+    factories.staff(clean_db, "h2", "孙七", "head", "yuci-bgs")
     return clean_db
+
+
+def annual(*args: str, who: str = "h1"):
+    """`foi stats annual` as the district head (who may read the roll-up over its bodies)."""
+    return ok("stats", "annual", *args, "--as", who)
 
 
 def seed_2011(tmp_path: Path) -> None:
@@ -46,7 +56,7 @@ def seed_2011(tmp_path: Path) -> None:
 
 def test_seed_2011_figures_are_reproduced_with_exact_shares(yuci, tmp_path):
     seed_2011(tmp_path)
-    text = ok("stats", "annual", "--year", "2011", "--agency", "yuci", "--format", "legacy-2008").output
+    text = annual("--year", "2011", "--agency", "yuci", "--format", "legacy-2008", who="c1").output
     seed = SEED.read_text(encoding="utf-8")
     for figure in ("2450", "2198", "144", "57", "1775", "22", "452", "3238", "656", "2582"):
         assert figure in seed and figure in text
@@ -57,10 +67,9 @@ def test_seed_2011_figures_are_reproduced_with_exact_shares(yuci, tmp_path):
     from foi_workflow.documents.annual_report import legacy_report
     from foi_workflow.domain.statistics.checks import check_many
     from foi_workflow.services import statistics
-    from foi_workflow.storage import db
 
-    with db.session_scope(yuci) as s:
-        report, failures = statistics.report_for(s, 2011, "yuci", rollup=True)
+    report, failures = statistics.report_for(statistics.ReadReport(2011, "yuci", rollup=True),
+                                             factories.uow(yuci), factories.principal(yuci, "h1"))
     assert failures == []
     generated = legacy_report(report).to_json()
     printed = json.loads(PRINTED.read_text(encoding="utf-8"))
@@ -83,7 +92,7 @@ def test_checker_on_the_seeds_printed_figures_flags_its_wrong_share_only():
 
 
 def test_checker_names_cell_rule_and_numbers_for_a_bad_json_report(yuci, tmp_path):
-    report = json.loads(ok("stats", "annual", "--year", "2025", "--agency", "yuci", "--json").output)
+    report = json.loads(annual("--year", "2025", "--agency", "yuci", "--json").output)
     good = tmp_path / "good.json"
     good.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
     assert "核对通过" in ok("stats", "check", str(good)).output
@@ -104,8 +113,8 @@ def test_checker_names_cell_rule_and_numbers_for_a_bad_json_report(yuci, tmp_pat
 
 
 def test_checker_flags_carried_in_that_differs_from_last_years_carried_out(yuci, tmp_path):
-    y24 = json.loads(ok("stats", "annual", "--year", "2024", "--agency", "yuci", "--json").output)
-    y25 = json.loads(ok("stats", "annual", "--year", "2025", "--agency", "yuci", "--json").output)
+    y24 = json.loads(annual("--year", "2024", "--agency", "yuci", "--json").output)
+    y25 = json.loads(annual("--year", "2025", "--agency", "yuci", "--json").output)
     for row in ("carried_out",):
         y24["table3"][row]["other_org"] += 2
         y24["table3"][row]["total"] += 2
@@ -125,7 +134,10 @@ def test_checker_flags_carried_in_that_differs_from_last_years_carried_out(yuci,
     (("consultation", "add", "--agency", "nowhere", "--on", "2025-03-02", "--channel", "phone", "--as", "c1"), "agency"),
     (("fee", "add", "--agency", "yuci", "--on", "2025-03-02", "--kind", "search", "--amount", "1.234", "--as", "c1"), "amount_yuan"),
     (("fee", "add", "--agency", "yuci", "--on", "2025-03-02", "--kind", "bribe", "--amount", "5", "--as", "c1"), "kind"),
-    (("fee", "add", "--agency", "yuci", "--on", "2025-03-02", "--kind", "search", "--amount", "5", "--as", "nobody"), "actor"),
+    (("fee", "add", "--agency", "yuci", "--on", "2025-03-02", "--kind", "search", "--amount", "5", "--as", "nobody"), "--as"),
+    (("fee", "add", "--agency", "yuci", "--on", "2025-03-02", "--kind", "search", "--amount", "5"), "--as"),
+    (("fee", "add", "--agency", "yuci", "--on", "2025-03-02", "--kind", "search", "--amount", "5", "--as", "c2"), "actor"),
+    (("consultation", "add", "--agency", "yuci", "--on", "2025-03-02", "--channel", "phone", "--as", "c1\x1b"), "--as"),
     (("disclosure", "add", "--agency", "yuci", "--year", "2025", "--as", "c1", "regulations.issued=-1"), "regulations.issued"),
     (("disclosure", "add", "--agency", "yuci", "--year", "2025", "--as", "c1", "licensing.permits=3"), "key"),
     (("disclosure", "add", "--agency", "yuci", "--year", "2025", "--as", "c1", "fees.amount_10k_yuan=1.00001"), "fees.amount_10k_yuan"),
@@ -135,7 +147,7 @@ def test_checker_flags_carried_in_that_differs_from_last_years_carried_out(yuci,
 def test_register_bad_input_names_field_and_rule_and_writes_nothing(yuci, args, field):
     res = bad("stats", *args)
     assert f"错误：{field}：" in res.output and "依据：" in res.output
-    report = json.loads(ok("stats", "annual", "--year", "2025", "--agency", "yuci", "--json").output)
+    report = json.loads(annual("--year", "2025", "--agency", "yuci", "--json").output)
     assert report["consultations"] == {} and report["fees_collected_yuan"] == {}
     assert report["table2"]["regulations"]["issued"] == 0
 
@@ -147,18 +159,26 @@ def test_register_import_is_all_or_nothing_and_names_each_bad_line(yuci, tmp_pat
     res = bad("stats", "fee", "import", str(f), "--as", "c1", "--json")
     errors = json.loads(res.output)["errors"]
     assert [(e["line"], e["field"]) for e in errors] == [(3, "amount_yuan"), (4, "on")]
-    assert json.loads(ok("stats", "annual", "--year", "2025", "--agency", "yuci", "--json").output)[
+    assert json.loads(annual("--year", "2025", "--agency", "yuci", "--json").output)[
         "fees_collected_yuan"] == {}
     f.write_text("agency,on,kind,amount_yuan,note\nyuci,2025-03-02,search,10.50,\n"
                  "yuci-bgs,2025-03-03,copying,2,复印\n", encoding="utf-8")
+    # the office's line is the office's to record: the district clerk's import is refused whole
+    errors = json.loads(bad("stats", "fee", "import", str(f), "--as", "c1", "--json").output)["errors"]
+    assert [(e["line"], e["field"]) for e in errors] == [(3, "actor")]
+    assert "本机关的承办人、负责人、管理员" in errors[0]["rule"]
+    f.write_text("agency,on,kind,amount_yuan,note\nyuci,2025-03-02,search,10.50,\n", encoding="utf-8")
     ok("stats", "fee", "import", str(f), "--as", "c1")
-    rollup = json.loads(ok("stats", "annual", "--year", "2025", "--agency", "yuci", "--rollup", "--json").output)
+    g = tmp_path / "office-fees.csv"
+    g.write_text("agency,on,kind,amount_yuan,note\nyuci-bgs,2025-03-03,copying,2,复印\n", encoding="utf-8")
+    ok("stats", "fee", "import", str(g), "--as", "c2")
+    rollup = json.loads(annual("--year", "2025", "--agency", "yuci", "--rollup", "--json").output)
     assert rollup["fees_collected_yuan"] == {"copying": "2.00", "search": "10.50"}
     d = tmp_path / "disclosure.jsonl"
     d.write_text(json.dumps({"agency": "yuci", "year": 2025, "cells": {"regulations.issued": 3,
                                                                        "fees.amount_10k_yuan": "1.25"}}) + "\n")
     ok("stats", "disclosure", "import", str(d), "--as", "c1")
-    own = json.loads(ok("stats", "annual", "--year", "2025", "--agency", "yuci", "--json").output)
+    own = json.loads(annual("--year", "2025", "--agency", "yuci", "--json", who="c1").output)
     assert own["table2"]["regulations"]["issued"] == 3 and own["table2"]["fees"]["amount_10k_yuan"] == 1.25
 
 
@@ -170,29 +190,37 @@ def test_locked_year_takes_no_register_entries_and_is_served_as_locked(yuci):
     res = bad("stats", "consultation", "add", "--agency", "yuci", "--on", "2025-05-02", "--channel", "phone",
               "--as", "c1")
     assert "已锁定" in res.output
-    report = json.loads(ok("stats", "annual", "--year", "2025", "--agency", "yuci", "--json").output)
+    report = json.loads(annual("--year", "2025", "--agency", "yuci", "--json").output)
     assert report["locked"] and report["consultations"] == {"phone": 4}
-    assert "2025" in ok("stats", "locks", "--agency", "yuci").output
+    assert "2025年度：h1 于" in ok("stats", "locks", "--agency", "yuci", "--as", "c1").output
 
 
 def _cases_2025(url):
-    """A few 2025 cases in both agencies, through the bulk intake."""
+    """A few 2025 cases in both agencies, through the bulk intake (each agency's cases handled by
+    its own staff and imported by its own admin)."""
     from foi_workflow.services import bulk
+
+    staff = {"yuci": ("c1", "h1", "a1"), "yuci-bgs": ("c2", "h2", "a2")}
+    factories.staff(url, "a2", "周八", "admin", "yuci-bgs")
 
     def line(n, agency, kind, received, events):
         return json.dumps({"agency": agency, "received": received, "channel": "online", "subject": f"信息{n}",
-                           "handler": "c1", "applicant": {"kind": kind, "name": f"单位{n}"},
+                           "handler": staff[agency][0], "applicant": {"kind": kind, "name": f"单位{n}"},
                            "events": events}, ensure_ascii=False)
 
-    reply = lambda on, outcome: [{"move": "reply", "on": on, "actor": "h1", "data": {"outcome": outcome}}]
-    lines = [line(1, "yuci", "commercial", "2025-03-02", reply("2025-03-20", "unavailable.not_held")),
-             line(2, "yuci-bgs", "research", "2025-05-06", reply("2025-05-08", "already_public")),
+    reply = lambda agency, on, outcome: [{"move": "reply", "on": on, "actor": staff[agency][1],
+                                          "data": {"outcome": outcome}}]
+    lines = [line(1, "yuci", "commercial", "2025-03-02", reply("yuci", "2025-03-20", "unavailable.not_held")),
+             line(2, "yuci-bgs", "research", "2025-05-06", reply("yuci-bgs", "2025-05-08", "already_public")),
              line(3, "yuci-bgs", "legal_services", "2025-12-29", []),
-             line(4, "yuci", "other_org", "2025-07-01", reply("2025-07-02", "not_processed.duplicate")
+             line(4, "yuci", "other_org", "2025-07-01", reply("yuci", "2025-07-02", "not_processed.duplicate")
                   + [{"move": "record_remedy", "on": "2025-09-01", "actor": "c1",
                       "data": {"kind": "review", "result": "upheld"}}])]
-    report = bulk.import_lines(lines, url=url)
-    assert not report.errors, report.errors
+    for agency, (_c, _h, admin) in staff.items():
+        mine = [x for x in lines if json.loads(x)["agency"] == agency]
+        report = bulk.import_register(bulk.ImportRegister(mine), factories.uow(url),
+                                      factories.principal(url, admin))
+        assert not report.errors, report.errors
 
 
 def test_docx_and_pdf_hold_the_figures_and_the_multi_level_headers(yuci, tmp_path):
@@ -200,8 +228,8 @@ def test_docx_and_pdf_hold_the_figures_and_the_multi_level_headers(yuci, tmp_pat
     ok("stats", "narrative", "set", "problems", "--agency", "yuci", "--year", "2025", "--as", "c1",
        "--text", "部分单位公开内容更新不及时。")
     docx_file, pdf_file = tmp_path / "r.docx", tmp_path / "r.pdf"
-    ok("stats", "annual", "--year", "2025", "--agency", "yuci", "--rollup", "--format", "docx", "--out", str(docx_file))
-    ok("stats", "annual", "--year", "2025", "--agency", "yuci", "--rollup", "--format", "pdf", "--out", str(pdf_file))
+    annual("--year", "2025", "--agency", "yuci", "--rollup", "--format", "docx", "--out", str(docx_file))
+    annual("--year", "2025", "--agency", "yuci", "--rollup", "--format", "pdf", "--out", str(pdf_file))
     from docx import Document
     from pypdf import PdfReader
 
@@ -229,7 +257,7 @@ def test_docx_and_pdf_hold_the_figures_and_the_multi_level_headers(yuci, tmp_pat
 
 def test_csv_has_every_cell_in_the_codes(yuci):
     _cases_2025(yuci)
-    out = ok("stats", "annual", "--year", "2025", "--agency", "yuci", "--rollup", "--format", "csv").output
+    out = annual("--year", "2025", "--agency", "yuci", "--rollup", "--format", "csv").output
     import csv
 
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -251,7 +279,7 @@ def test_pdf_table_split_over_pages_repeats_its_header_and_keeps_every_row_on_it
     and sections 四 to 六 come after its last row (nothing drawn over the text)."""
     _cases_2025(yuci)
     pdf_file = tmp_path / "r.pdf"
-    ok("stats", "annual", "--year", "2025", "--agency", "yuci", "--rollup", "--format", "pdf", "--out", str(pdf_file))
+    annual("--year", "2025", "--agency", "yuci", "--rollup", "--format", "pdf", "--out", str(pdf_file))
     from pypdf import PdfReader
 
     pages = [re.sub(r"\s+", "", p.extract_text()) for p in PdfReader(str(pdf_file)).pages]
@@ -263,3 +291,35 @@ def test_pdf_table_split_over_pages_repeats_its_header_and_keeps_every_row_on_it
     last = pages[with_rows[-1]]
     assert last.index("四、结转下年度继续办理") < last.index("四、政府信息公开行政复议、行政诉讼情况")
     assert "".join(pages).count("一、本年新收政府信息公开申请数量") == 1
+
+
+# ----- who may: the same policy from the command line, exit status 2 and nothing written ---------
+
+def test_clerk_cannot_lock_the_year_from_the_command_line_only_the_head(yuci):
+    res = bad("stats", "lock", "--year", "2025", "--agency", "yuci", "--as", "c1")
+    assert "错误：actor：" in res.output and "本机关的负责人、管理员" in res.output
+    assert "没有已锁定的年度" in ok("stats", "locks", "--agency", "yuci", "--as", "h1").output
+    res = bad("stats", "lock", "--year", "2025", "--agency", "yuci", "--as", "h2")   # the office's head
+    assert "yuci（上级机关）" in res.output
+    out = json.loads(ok("stats", "lock", "--year", "2025", "--agency", "yuci", "--as", "a1", "--json").output)
+    assert out == {"year": 2025, "locked": ["yuci", "yuci-bgs"]}
+    [lock] = json.loads(ok("stats", "locks", "--agency", "yuci-bgs", "--as", "c2", "--json").output)
+    assert lock["locked_by"] == "a1" and lock["operator"].startswith("os:")
+
+
+def test_reports_need_a_reader_and_the_office_clerk_cannot_read_the_district_roll_up(yuci):
+    assert "缺少办理人" in bad("stats", "annual", "--year", "2025", "--agency", "yuci").output
+    res = bad("stats", "annual", "--year", "2025", "--agency", "yuci", "--rollup", "--as", "c2")
+    assert "错误：actor：" in res.output and "“查看年度报告”限于" in res.output
+    own = json.loads(annual("--year", "2025", "--json", who="c2").output)   # its own agency by default
+    assert own["agency_code"] == "yuci-bgs" and not own["rollup"]
+    assert "下级机关" in bad("stats", "annual", "--year", "2025", "--agency", "yuci", "--rollup",
+                           "--as", "c1").output   # the district clerk: the roll-up shows its bodies
+    from foi_workflow.storage import db
+    from foi_workflow.storage.identity_tables import AccessLogRow
+    from sqlalchemy import select
+
+    with db.session_scope(yuci) as s:
+        reads = [(r.staff, r.target, r.outcome) for r in s.scalars(
+            select(AccessLogRow).where(AccessLogRow.action == "report.read").order_by(AccessLogRow.id))]
+    assert reads == [("c2", "2025 rollup", "refused"), ("c2", "2025", "ok"), ("c1", "2025 rollup", "refused")]

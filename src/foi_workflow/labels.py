@@ -70,6 +70,7 @@ CASE_FIELD_LABELS = {
     "move": "事项",
     "actor": "办理人",
     "basis": "依据",
+    "recorded_at": "登记时间",
     "code": "代码",
     "name": "名称",
     "kind": "类别",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -14,6 +13,10 @@ def now() -> dt.datetime:
 
 
 def today() -> dt.date:
-    """Today's date in Beijing time (FOI_TODAY=YYYY-MM-DD overrides it, for demos and drills)."""
-    override = os.environ.get("FOI_TODAY")
-    return dt.date.fromisoformat(override) if override else now().date()
+    """Today's date in Beijing time (entry points use Settings.legal_today: FOI_TODAY for drills)."""
+    return now().date()
+
+
+def as_local(value: dt.datetime) -> dt.datetime:
+    """A stored time in Beijing time (SQLite gives back the naive Beijing wall time it stored)."""
+    return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value.astimezone(SHANGHAI)

@@ -803,7 +803,7 @@ def test_closed_case_refuses_every_working_move(refused, kind):
             "kind": "third_party", "party": "x", "answer": "consent", "items": "x",
             "method": "per_request", "amount": 100, "due": "2026-06-30", "index": 0}
     actor, role = {"sign_off": ("r1", REVIEWER),
-                   "dates_recomputed": ("a1", Role.ADMIN)}.get(kind, ("h1", HEAD))
+                   "dates_recomputed": ("system-yc", Role.SYSTEM)}.get(kind, ("h1", HEAD))
     refused(CLOSED, (kind, D(2026, 3, 21), actor, role, data), "state")
 
 

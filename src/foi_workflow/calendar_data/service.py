@@ -1,18 +1,33 @@
-"""The calendar in force (shipped years plus those loaded into the database) and loading a year."""
+"""The calendar in force (shipped years plus those loaded into the database) and loading a year.
+
+    load_year(LoadYear(path), uow, principal)   # Action.CALENDAR_MANAGE: an admin of a
+                                                # top-level government (national data)
+
+The calendar is public data: anyone may read it (current_calendar); only an admin of a
+top-level government loads a year, recorded with their account code and the operator.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..domain.calendar import WorkingCalendar
 from ..domain.errors import InputError
+from ..domain.identity import Principal
+from ..domain.policy import Action, authorize
 from . import build_calendar
 from .yearfile import parse_year_file
 
+if TYPE_CHECKING:
+    from ..storage.uow import UnitOfWork
 
-def current_calendar(url: str | None = None) -> WorkingCalendar:
-    """The calendar in force for the configured database (shipped years if none are loaded)."""
+
+def current_calendar(url: str) -> WorkingCalendar:
+    """The calendar in force for a database (shipped years if none are loaded). Entry points
+    pass their Settings' database URL; inside a unit of work use
+    services.cases.session_calendar(uow.session)."""
     from ..storage import db
 
     if not db.has_table("calendar_years", url):
@@ -24,22 +39,33 @@ def current_calendar(url: str | None = None) -> WorkingCalendar:
 
 
 @dataclass(frozen=True)
+class LoadYear:
+    """Load the official arrangement of one year from a file (TOML or JSON, docs/calendar.md)."""
+
+    path: Path
+
+
+@dataclass(frozen=True)
 class LoadResult:
     year: int
     status: str  # "loaded" | "replaced" | "unchanged"
     version_before: str
     version_after: str
+    loaded_by: str = ""
 
 
-def load_year(path: Path, loaded_by: str, url: str | None = None) -> LoadResult:
-    """Load an official year from a file: all checked first, then one transaction."""
-    from ..storage import db
+def load_year(cmd: LoadYear, uow: UnitOfWork, principal: Principal) -> LoadResult:
+    """Load an official year from a file: all checked first, then one transaction.
+
+    Action.CALENDAR_MANAGE (the calendar is national data: an admin of a top-level government);
+    the year is recorded as loaded by the principal's account code, with the operator."""
     from ..storage.calendar_repo import loaded_years, record_year
 
-    yf = parse_year_file(path)
+    authorize(principal, Action.CALENDAR_MANAGE, None, "工作日历")
+    yf = parse_year_file(Path(cmd.path))
     new = yf.arrangement
-    db.upgrade(url)
-    with db.session_scope(url) as session:
+    with uow:
+        session = uow.session
         loaded = loaded_years(session)
         before = build_calendar(loaded)
         current = before.arrangements[new.year]
@@ -52,6 +78,7 @@ def load_year(path: Path, loaded_by: str, url: str | None = None) -> LoadResult:
                 f"{new.year} 年已有官方安排（{current.reference}），文件内容与之不同")
         after = build_calendar([*[a for a in loaded if a.year != new.year], new])
         record_year(session, new, replaces_official=current.official, reason=yf.reason,
-                    sha256=yf.sha256, loaded_by=loaded_by, calendar_version=after.version)
+                    sha256=yf.sha256, loaded_by=principal.code, calendar_version=after.version,
+                    operator=principal.operator)
         status = "replaced" if current.official else "loaded"
-        return LoadResult(new.year, status, before.version, after.version)
+        return LoadResult(new.year, status, before.version, after.version, principal.code)

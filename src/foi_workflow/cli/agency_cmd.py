@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import typer
 
-from .common import print_json, user_errors
+from .common import AS_HELP, acting, print_json, unit_of_work, user_errors
 
 app = typer.Typer(no_args_is_help=True)
-
-
-def require_db() -> None:
-    """A database without the case tables is a Chinese error naming the fix, not a traceback."""
-    from ..domain.errors import InputError
-    from ..storage import db
-
-    if not db.has_table("cases"):
-        raise InputError("database", "先运行 foi db upgrade 建立（或升级）数据库表",
-                         f"数据库 {db.database_url().split('@')[-1]} 中尚无案件表")
-
-
-@contextmanager
-def db_session() -> Iterator[Any]:
-    """One transaction on the configured database (shared by foi agency, staff and case)."""
-    from ..storage import db
-
-    require_db()
-    with db.session_scope() as session:
-        yield session
 
 
 def _agency_dict(row: Any, depth: int = 0, parent: str | None = None) -> dict[str, Any]:
@@ -56,11 +35,13 @@ def add(
         False, "--no-fee-exclusion", help="收费通知至缴费期间计入答复期限（默认不计入）"),
     alert_days: Optional[int] = typer.Option(
         None, "--alert-days", help="答复期限到期提醒提前量（工作日，1–20；默认3）"),
+    backdate_days: Optional[int] = typer.Option(
+        None, "--backdate-days", help="事项登记晚于其日期超过N个工作日的，标为补录（0–20；默认3）"),
+    actor: Optional[str] = typer.Option(None, "--as", help=AS_HELP + "（管理员；尚无管理员时为初始设置）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
-    from ..domain.errors import InputError
     from ..domain.settings import AgencySettings
-    from ..services import directory, queries
+    from ..services import accounts
 
     defaults = AgencySettings()
     settings = AgencySettings(
@@ -69,12 +50,13 @@ def add(
         weekend_online_receipt_next_working_day=weekend_online_next_day,
         exclude_fee_time=not no_fee_exclusion,
         alert_working_days=defaults.alert_working_days if alert_days is None else alert_days,
+        backdate_working_days=defaults.backdate_working_days if backdate_days is None else backdate_days,
     )
-    with db_session() as session:
-        if parent is not None and queries.find_agency(session, parent) is None:
-            raise InputError("parent", "上级机关须为已登记的机关代码", f"未知的机关“{parent}”")
-        row = directory.add_agency(session, code, name, kind, parent, settings)
-        out = _agency_dict(row, parent=parent)
+    uow = unit_of_work()
+    who = acting(uow, actor, bootstrap=True)
+    with uow:
+        row = accounts.add_agency(accounts.AddAgency(code, name, kind, parent, settings), uow, who)
+    out = _agency_dict(row, parent=parent)
     if as_json:
         print_json(out)
         return
@@ -85,10 +67,10 @@ def add(
 @app.command("list", help="按上下级缩进列出已登记的机关及其设置。")
 @user_errors
 def list_(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> None:
-    from ..services import queries
+    from ..services import views
 
-    with db_session() as session:
-        rows = [_agency_dict(n.row, n.depth, n.parent_code) for n in queries.agency_tree(session)]
+    uow = unit_of_work()
+    rows = views.agency_tree(uow, None)
     if as_json:
         print_json(rows)
         return

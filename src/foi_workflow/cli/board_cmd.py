@@ -1,84 +1,48 @@
 """`foi board`: the supervisors' table of deadline alerts, per agency, by urgency.
 
 Also `foi sweep` (run the deadline sweep now, without Prefect) and `foi notify` (who gets the
-sweep's e-mail digest). No Prefect import here.
+sweep's e-mail digest). Each acts as a Principal (cli/common.py `acting`: `--as CODE` with the
+OS user as operator, or a token); `foi sweep` without `--as` or a token runs as the
+installation's scheduler with the OS user as operator, as the scheduled flow does. No Prefect
+import here.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import typer
 
-from .common import print_json, user_errors
+from .common import AS_HELP, acting, os_operator, print_json, unit_of_work, user_errors
 
 notify_app = typer.Typer(no_args_is_help=True)
 
 
-@contextmanager
-def alert_session() -> Iterator[Any]:
-    from ..domain.errors import InputError
-    from ..storage import db
+def _day(uow: Any, text: str | None) -> Any:
+    from ..domain.parsing import parse_date
 
-    if not db.has_table("alert_raises"):
-        raise InputError("database", "先运行 foi db upgrade 建立（或升级）数据库表",
-                         f"数据库 {db.database_url().split('@')[-1]} 中尚无督办提醒表")
-    with db.session_scope() as session:
-        yield session
-
-
-def _scope(session: Any, agency: str | None, staff: str | None) -> tuple[list[int] | None, str]:
-    """Agency ids to show (an agency or a member of staff's agency, with the bodies under it)."""
-    from ..services import directory
-    from ..storage.models import AgencyRow
-
-    if agency and staff:
-        from ..domain.errors import InputError
-
-        raise InputError("--agency", "--agency 与 --as 只能给出一个", "同时给出了两者")
-    if staff:
-        who = directory.actor(session, staff)
-        row = session.get(AgencyRow, who.agency_id)
-        return directory.subtree_ids(session, row), f"{row.name}（{who.name}）"
-    if agency:
-        row = directory.agency(session, agency)
-        return directory.subtree_ids(session, row), row.name
-    return None, "全部机关"
+    return parse_date(text, "--today") if text else uow.settings.legal_today()
 
 
 @user_errors
 def board(
-    agency: Optional[str] = typer.Option(None, "--agency", help="机关代码（含下属机关）"),
-    staff: Optional[str] = typer.Option(None, "--as", help="工作人员代码：显示其所在机关（含下属机关）"),
+    agency: Optional[str] = typer.Option(None, "--agency", help="机关代码（含其有权查看的下属机关；默认为查看人所在机关）"),
+    actor: Optional[str] = typer.Option(None, "--as", help="查看人（工作人员账户代码）：督办人、负责人可看本机关及下属机关，"
+                                                           "承办人、审查人只看本机关；查看记入访问日志；" + AS_HELP),
     limit: Optional[int] = typer.Option(None, "--limit", help="最多列出的提醒条数"),
     today: Optional[str] = typer.Option(None, "--today", help="按哪一天显示 YYYY-MM-DD（默认今天，北京时间）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """督办看板：every deadline alert that holds today, a table per agency, most urgent first."""
-    from sqlalchemy import select
-
-    from .. import localtime
-    from ..domain.parsing import parse_date
     from ..services import board as board_service
-    from ..storage.alert_tables import AlertSweepRow
 
-    day = parse_date(today, "--today") if today else localtime.today()
-    with alert_session() as session:
-        ids, title = _scope(session, agency, staff)
-        rows = board_service.open_alerts(session, ids, limit, today=day)
-        counts = board_service.count_open(session, ids, today=day)
-        last = session.scalar(select(AlertSweepRow).order_by(AlertSweepRow.id.desc()).limit(1))
-        last_info = ({"sweep_id": last.id, "today": last.today.isoformat(), "mode": last.mode,
-                      "finished_at": last.finished_at.isoformat() if last.finished_at else None}
-                     if last else None)
-    groups = board_service.by_agency(rows)
+    uow = unit_of_work()
+    who = acting(uow, actor)
+    result = board_service.read(board_service.BoardQuery(agency, _day(uow, today), limit), uow, who)
     if as_json:
-        print_json({"scope": title, "today": day.isoformat(), "last_sweep": last_info, "open": counts,
-                    "agencies": [{"code": c, "name": n, "alerts": [r.to_dict() for r in items]}
-                                 for c, n, items in groups]})
+        print_json(result.to_dict())
         return
-    _print_board(title, day, groups, counts, last_info, limit)
+    _print_board(result.title, result.today, result.groups(), result.counts, result.last_sweep, limit)
 
 
 def _print_board(title: str, day: Any, groups: list, counts: dict[str, int], last: dict | None,
@@ -115,39 +79,46 @@ def _print_board(title: str, day: Any, groups: list, counts: dict[str, int], las
         console.print(f"（仅列出 {shown} 条，共 {total} 条）")
 
 
+def _sweeper(uow: Any, actor: str | None) -> Any:
+    """Who runs `foi sweep`: the staff member of --as (or a token's owner), else the
+    installation's scheduler with the OS user as operator (the server's own run)."""
+    from ..services import auth
+    from .common import _token
+
+    if actor or _token():
+        return acting(uow, actor)
+    return auth.scheduler_principal(operator=os_operator())
+
+
 @user_errors
 def sweep(
     today: Optional[str] = typer.Option(None, "--today", help="按哪一天扫描 YYYY-MM-DD（默认今天，北京时间）"),
     agencies: list[str] = typer.Option([], "--agency", help="只扫描这些机关（含下属机关；可多次）"),
+    actor: Optional[str] = typer.Option(None, "--as", help="扫描人（督办人或管理员的账户代码）：只扫描本机关及下属机关；"
+                                                           "不给出时以系统定时任务的身份扫描全部机关，操作人为当前系统用户"),
     no_mail: bool = typer.Option(False, "--no-mail", help="不发送邮件摘要"),
     working_days_only: bool = typer.Option(False, "--working-days-only",
                                            help="非工作日不扫描（定时运行时的做法）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """立即扫描期限：raise the alerts new today, close lapsed windows, mail digests (no Prefect)."""
-    from .. import localtime
-    from ..calendar_data.service import current_calendar
-    from ..domain import alerts as A
-    from ..domain.parsing import parse_date
     from ..services import notify
     from ..services import sweep as sweep_service
-    from ..storage import db
 
-    with alert_session():
-        pass
-    day = parse_date(today, "--today") if today else localtime.today()
-    if working_days_only and not A.is_sweep_day(current_calendar(), day):
+    uow = unit_of_work()
+    if not no_mail:  # a misconfigured mail server is refused before anything is swept
+        notify.check_smtp(uow.settings.smtp)
+    who = _sweeper(uow, actor)
+    day = _day(uow, today)
+    result = sweep_service.sweep(sweep_service.Sweep(day, tuple(agencies),
+                                                     working_days_only=working_days_only), uow, who)
+    if result.skipped:
         if as_json:
-            print_json({"today": day.isoformat(), "skipped": "非工作日"})
+            print_json({"today": day.isoformat(), "skipped": result.skipped})
         else:
             typer.echo(f"{day.isoformat()} 不是工作日，未扫描。")
         return
-    result = sweep_service.sweep(today=day, agencies=list(agencies) or None)
-    mail = notify.SendReport(disabled=True)
-    if not no_mail:
-        with db.session_scope() as session:
-            digests = notify.compose(session, result)
-        mail = notify.send(digests, notify.SmtpSettings.from_env())
+    mail = notify.SendReport(disabled=True) if no_mail else notify.send_digests(result, uow, who)
     out = {**result.to_dict(), "mail": mail.to_dict()}
     if as_json:
         print_json(out)
@@ -180,40 +151,49 @@ def _print_sweep(result: Any, mail: Any) -> None:
             typer.echo(f"  {address}：{err}", err=True)
 
 
-@notify_app.command("set", help="设置工作人员接收督办摘要邮件的地址（--off 停止发送）。")
+ADMIN_HELP = "管理员（工作人员账户代码）：本机关或上级机关的管理员；" + AS_HELP
+
+
+@notify_app.command("set", help="设置工作人员接收督办摘要邮件的地址（--off 停止发送；限管理员，变更留有记录）。")
 @user_errors
 def notify_set(
     staff: str = typer.Argument(..., help="工作人员代码"),
     email: Optional[str] = typer.Option(None, "--email", help="电子邮箱地址"),
     off: bool = typer.Option(False, "--off", help="停止向其发送"),
+    actor: Optional[str] = typer.Option(None, "--as", help=ADMIN_HELP),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     from ..services import notify
 
-    with alert_session() as session:
-        row = notify.set_recipient(session, staff, email, enabled=not off)
-        out = {"staff": staff, "email": row.email, "enabled": row.enabled}
+    uow = unit_of_work()
+    who = acting(uow, actor)
+    with uow:
+        rec = notify.set_recipient(notify.SetRecipient(staff, email, enabled=not off), uow, who)
+    out = {"staff": rec.staff, "email": rec.email, "enabled": rec.enabled}
     if as_json:
         print_json(out)
     else:
-        typer.echo(f"{staff}：{out['email']}（{'接收督办摘要' if out['enabled'] else '已停止发送'}）")
+        typer.echo(f"{rec.staff}：{rec.email}（{'接收督办摘要' if rec.enabled else '已停止发送'}）")
 
 
-@notify_app.command("list", help="列出接收督办摘要邮件的工作人员。")
+@notify_app.command("list", help="列出接收督办摘要邮件的工作人员（本机关及下属机关；限管理员）。")
 @user_errors
-def notify_list(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> None:
-    from ..labels import role_label
+def notify_list(
+    agency: Optional[str] = typer.Option(None, "--agency", help="机关代码（含下属机关；默认为管理员所在机关）"),
+    actor: Optional[str] = typer.Option(None, "--as", help=ADMIN_HELP),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
     from ..services import notify
 
-    with alert_session() as session:
-        rows = [{"staff": s.code, "name": s.name, "role": s.role, "role_label": role_label(s.role),
-                 "agency": a.code, "email": r.email, "enabled": r.enabled}
-                for s, a, r in notify.recipients(session)]
+    uow = unit_of_work()
+    who = acting(uow, actor)
+    with uow:
+        rows = [r.to_dict() for r in notify.list_recipients(agency, uow, who)]
     if as_json:
         print_json(rows)
         return
     if not rows:
-        typer.echo("尚无收件人（用 foi notify set 工作人员代码 --email 地址 设置）。")
+        typer.echo("尚无收件人（用 foi notify set 工作人员代码 --email 地址 --as 管理员 设置）。")
     for r in rows:
-        typer.echo(f"{r['agency']}  {r['staff']} {r['name']}（{r['role_label']}）  {r['email']}"
+        typer.echo(f"{r['agency']}  {r['staff']} {r['name']}（{r['roles_label']}）  {r['email']}"
                    + ("" if r["enabled"] else "  已停止"))

@@ -1,35 +1,43 @@
-"""`foi calendar`: show the working-day calendar and load a newly published year."""
+"""`foi calendar`: show the working-day calendar and load a newly published year.
+
+`show` is open to everyone (the calendar is public data); `load` and `recompute` act as an admin
+of a top-level government (`--as CODE`, or the owner of `foi --token`), recorded with the
+operator (the OS user).
+"""
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from .common import print_json, user_errors
+from .common import AS_HELP, acting, print_json, unit_of_work, user_errors
 
 app = typer.Typer(no_args_is_help=True)
 
 STATUS_LABELS = {"loaded": "已载入", "replaced": "已替换原官方安排", "unchanged": "内容与现有官方安排一致，未作修改"}
+ADMIN_HELP = "办理人：最上级人民政府的管理员（账户代码）；" + AS_HELP
 
 
-@app.command("load", help="载入国务院办公厅公布的年度放假安排文件（TOML/JSON），该年度随即成为官方年度。")
+@app.command("load", help="载入国务院办公厅公布的年度放假安排文件（TOML/JSON），该年度随即成为官方年度"
+                          "（限最上级人民政府的管理员）。")
 @user_errors
 def load(
     file: Path = typer.Argument(..., help="年度安排文件"),
-    by: Optional[str] = typer.Option(None, "--by", help="操作人（默认当前系统用户）"),
+    as_code: Optional[str] = typer.Option(None, "--as", help=ADMIN_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    from ..calendar_data.service import load_year
+    from ..calendar_data.service import LoadYear, load_year
 
-    result = load_year(file, by or getpass.getuser())
+    uow = unit_of_work()
+    who = acting(uow, as_code)
+    result = load_year(LoadYear(file), uow, who)
     recomputed = None
     if result.status != "unchanged":  # open cases' dates follow the new calendar (with an event)
         from ..services.recompute import recompute_open_cases
 
-        recomputed = recompute_open_cases().to_dict()
+        recomputed = recompute_open_cases(uow, who).to_dict()
     if as_json:
         print_json({**result.__dict__, "recomputed": recomputed})
         return
@@ -47,14 +55,20 @@ def _echo_recomputed(report: dict) -> None:
         typer.echo(f"  {m['case_no']}：{changes}" + (f"（未成功：{m['error']}）" if not m["ok"] else ""))
 
 
-@app.command("recompute", help="按现行工作日历重新计算全部在办案件的期限；期限变化的案件记入办理记录。")
+@app.command("recompute", help="按现行工作日历重新计算全部在办案件的期限；期限变化的案件记入办理记录"
+                               "（限最上级人民政府的管理员）。")
 @user_errors
-def recompute(as_json: bool = typer.Option(False, "--json")) -> None:
+def recompute(
+    as_code: Optional[str] = typer.Option(None, "--as", help=ADMIN_HELP),
+    today: Optional[str] = typer.Option(None, "--today", help="以此日期为今天（演练用，默认今天或 FOI_TODAY）"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    from ..domain.parsing import parse_date
     from ..services.recompute import recompute_open_cases
-    from .agency_cmd import require_db
 
-    require_db()
-    report = recompute_open_cases().to_dict()
+    uow = unit_of_work()
+    who = acting(uow, as_code)
+    report = recompute_open_cases(uow, who, today=parse_date(today, "--today") if today else None).to_dict()
     if as_json:
         print_json(report)
     else:
@@ -69,8 +83,9 @@ def show(
 ) -> None:
     from ..calendar_data.service import current_calendar
     from ..domain.errors import InputError
+    from .common import settings
 
-    cal = current_calendar()
+    cal = current_calendar(settings().database_url)
     if year is None:
         rows = [{"year": y, "official": a.official, "reference": a.reference or a.source}
                 for y, a in sorted(cal.arrangements.items())]

@@ -38,9 +38,13 @@ def build_events(received: object, rules: object = None, exclude: Any = (),
 
 
 def _calendar() -> WorkingCalendar:
-    from ..calendar_data.service import current_calendar
+    import os
 
-    return current_calendar()
+    from ..calendar_data.service import current_calendar
+    from ..storage.db import DEFAULT_URL
+
+    # the what-if calculator stays light: the database URL alone, not the whole Settings
+    return current_calendar(os.environ.get("FOI_DATABASE_URL") or DEFAULT_URL)
 
 
 def render_text(schedule: Schedule, explain: bool) -> None:

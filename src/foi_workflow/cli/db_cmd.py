@@ -10,6 +10,8 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("upgrade", help="将数据库表结构升级到最新版本（Alembic）。")
 def upgrade() -> None:
     from ..storage import db
+    from .common import settings
 
-    revision = db.upgrade()
-    typer.echo(f"数据库已升级到版本 {revision}（{db.database_url().split('@')[-1]}）")
+    url = settings().database_url
+    revision = db.upgrade(url)
+    typer.echo(f"数据库已升级到版本 {revision}（{db.database_url(url).split('@')[-1]}）")

@@ -49,11 +49,11 @@ SCENARIOS: list[tuple[str, ClockEvents]] = [
 ]
 
 
-def clock_demo(out: Path, console) -> None:
+def clock_demo(out: Path, console, url: str) -> None:
     """Print the clock scenarios and write every date with its explanation to out/."""
     from ..calendar_data.service import current_calendar
 
-    calendar = current_calendar()
+    calendar = current_calendar(url)
     console.print(f"工作日历：{calendar.version}（官方年度至 {calendar.last_official_year} 年）")
     console.print("[bold]法定期限计算演示[/bold]")
     results = []
@@ -81,7 +81,9 @@ def demo(out: Path = typer.Option(Path("out"), "--out", help="输出目录")) ->
     from rich.console import Console
 
     from ..storage import db
+    from .common import settings
 
+    url = settings().database_url
     console = Console(highlight=False, soft_wrap=True)
-    console.print(f"数据库：{db.database_url()}（版本 {db.upgrade()}）")
-    clock_demo(out, console)
+    console.print(f"数据库：{db.database_url(url).split('@')[-1]}（版本 {db.upgrade(url)}）")
+    clock_demo(out, console, url)

@@ -1,7 +1,10 @@
 """`foi notice`: list, show and re-render the notices issued for cases; issue a corrected notice.
 
-Reads and writes go through notices.register (no Prefect). `render` makes the files again from
-the register and checks them against the hashes recorded for the notice.
+Every command acts as a member of staff (`--as CODE`, or the owner of `foi --token`): reading a
+notice needs the right to read its agency's notices and is recorded in the access log (a notice
+names its applicant); a notice one may not read is answered like an unknown one. Reads and writes
+go through notices.register (no Prefect). `render` makes the files again from the register and
+checks them against the hashes recorded for the notice.
 """
 
 from __future__ import annotations
@@ -11,25 +14,26 @@ from typing import Optional
 
 import typer
 
-from .agency_cmd import db_session, require_db
-from .common import print_json, user_errors
+from .common import AS_HELP, acting, print_json, unit_of_work, user_errors
 
 app = typer.Typer(no_args_is_help=True)
 KEY_HELP = "文书编号（如 yuci-bgs-2026-N00001）、发文字号或登记序号"
 
 
-@app.command("list", help="列出已出具的文书（按案件、机关、年度筛选）。")
+@app.command("list", help="列出有权查阅的已出具文书（按案件、机关、年度筛选）；每件均记入访问日志。")
 @user_errors
 def list_(
     case_no: Optional[str] = typer.Option(None, "--case", help="案件编号"),
     agency: Optional[str] = typer.Option(None, "--agency", help="机关代码"),
     year: Optional[int] = typer.Option(None, "--year", help="年度"),
+    as_code: Optional[str] = typer.Option(None, "--as", help=AS_HELP),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     from ..notices import register
 
-    with db_session() as session:
-        rows = register.list_notices(session, case_no=case_no, agency=agency, year=year)
+    uow = unit_of_work()
+    who = acting(uow, as_code)
+    rows = register.list_notices(register.NoticeQuery(case_no, agency, year), uow, who)
     if as_json:
         print_json([r.to_dict() for r in rows])
         return
@@ -47,13 +51,14 @@ def list_(
 @user_errors
 def show(
     key: str = typer.Argument(..., help=KEY_HELP),
+    as_code: Optional[str] = typer.Option(None, "--as", help=AS_HELP),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     from ..notices import register
     from ..notices.catalog import FIELD_LABELS as F
 
-    with db_session() as session:
-        rec = register.record(session, register.find(session, key))
+    uow = unit_of_work()
+    rec = register.show(key, uow, acting(uow, as_code))
     if as_json:
         print_json(rec.to_dict())
         return
@@ -71,14 +76,18 @@ def show(
 @user_errors
 def render(
     key: str = typer.Argument(..., help=KEY_HELP),
-    out: Path = typer.Option(Path("notices"), "--out", help="输出目录"),
+    out: Optional[Path] = typer.Option(None, "--out", help="输出目录（默认 FOI_NOTICES_DIR，未设置时为 ./notices）"),
     formats: str = typer.Option("pdf,docx,html", "--format", help="格式，逗号分隔：pdf、docx、html"),
+    as_code: Optional[str] = typer.Option(None, "--as", help=AS_HELP),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     from ..notices import register
 
-    require_db()
-    result = register.render(key, out, [f.strip() for f in formats.split(",") if f.strip()])
+    uow = unit_of_work()
+    who = acting(uow, as_code)
+    folder = out if out is not None else (uow.settings.notices_dir or Path("notices"))
+    result = register.render(register.RenderRequest(
+        key, folder, tuple(f.strip() for f in formats.split(",") if f.strip())), uow, who)
     if as_json:
         print_json(result.to_dict())
         return
@@ -87,20 +96,21 @@ def render(
         typer.echo(f"{path}（{state}；SHA-256 {result.sha256[fmt][:16]}…）")
 
 
-@app.command("reissue", help="出具更正文书：取新的文书编号，原文书保留并标明已被更正。")
+@app.command("reissue", help="出具更正文书（限本机关负责人）：取新的文书编号，原文书保留并标明已被更正。")
 @user_errors
 def reissue(
     key: str = typer.Argument(..., help=KEY_HELP),
-    actor: str = typer.Option(..., "--as", help="出具人（工作人员代码）"),
     reason: str = typer.Option(..., "--reason", help="更正原因"),
     on: Optional[str] = typer.Option(None, "--on", help="出具日期 YYYY-MM-DD（默认今天）"),
+    as_code: Optional[str] = typer.Option(None, "--as", help="出具人（本机关负责人的账户代码）；" + AS_HELP),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     from ..domain.parsing import parse_date
     from ..notices import register
 
-    require_db()
-    rec = register.reissue(key, actor=actor, reason=reason, on=parse_date(on, "on") if on else None)
+    uow = unit_of_work()
+    who = acting(uow, as_code)
+    rec = register.reissue(register.Reissue(key, reason, parse_date(on, "on") if on else None), uow, who)
     if as_json:
         print_json(rec.to_dict())
         return

@@ -1,4 +1,10 @@
-"""`foi stats`: annual statistics, registers, checks and the annual report."""
+"""`foi stats`: annual statistics, registers, checks and the annual report.
+
+Every command that touches the database acts as a member of staff (`--as CODE`, with the OS
+user recorded as operator, or the owner of `foi --token` / FOI_TOKEN): report reads are
+permissioned and logged, register writes need the agency's own clerk, head or admin, locks its
+own head or admin (domain/policy.py). `foi stats check` reads only a file.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,7 @@ from typing import Any, Optional
 
 import typer
 
-from .agency_cmd import db_session, require_db
-from .common import EXIT_BAD_INPUT, print_json, user_errors
+from .common import EXIT_BAD_INPUT, acting, print_json, unit_of_work, user_errors
 
 app = typer.Typer(no_args_is_help=True)
 disclosure_app = typer.Typer(no_args_is_help=True)
@@ -25,6 +30,9 @@ app.add_typer(narrative_app, name="narrative", help="年度报告叙述部分（
 
 FORMATS = ("text", "json", "csv", "docx", "pdf", "legacy-2008")
 FORMAT_HELP = "输出格式：text（终端）、json（代码）、csv、docx、pdf、legacy-2008（2008年格式文本）"
+READER_HELP = "查阅人（工作人员账户代码；或用 foi --token）：查阅记入访问日志"
+WRITER_HELP = "登记人：本机关的承办人、负责人或管理员（工作人员账户代码；或用 foi --token）；操作人另行记录"
+LOCKER_HELP = "办理人：该机关的负责人或管理员（工作人员账户代码；或用 foi --token）；操作人另行记录"
 
 
 def _read(path: str, field: str = "FILE") -> str:
@@ -48,11 +56,20 @@ def _echo_failures(failures: list[Any]) -> None:
         typer.echo(f"核对未通过：{f.text()}", err=True)
 
 
+def render_check_legacy(year: int) -> None:
+    """The 2008 format only for the years of the 2008 rules (checked before anything is read)."""
+    from ..domain.errors import InputError
+    from ..domain.statistics.layout import LAST_2008_RULES_YEAR
+
+    if year > LAST_2008_RULES_YEAR:
+        raise InputError("--format", f"2008年格式只用于{LAST_2008_RULES_YEAR}年及以前（2008年《条例》施行期间）",
+                         f"{year}年应使用现行格式")
+
+
 def render(report: Any, fmt: str) -> bytes:
     """A report in one of FORMATS, as bytes."""
     from ..documents import annual_report as out
     from ..domain.errors import InputError
-    from ..domain.statistics.layout import LAST_2008_RULES_YEAR
     from ..domain.statistics.legacy import render_text
 
     if fmt == "json":
@@ -66,9 +83,7 @@ def render(report: Any, fmt: str) -> bytes:
     if fmt == "pdf":
         return out.render_pdf(report)
     if fmt == "legacy-2008":
-        if report.year > LAST_2008_RULES_YEAR:
-            raise InputError("--format", f"2008年格式只用于{LAST_2008_RULES_YEAR}年及以前（2008年《条例》施行期间）",
-                             f"{report.year}年应使用现行格式")
+        render_check_legacy(report.year)
         return render_text(out.legacy_report(report)).encode()
     raise InputError("--format", FORMAT_HELP, f"未知的格式“{fmt}”")
 
@@ -78,11 +93,12 @@ def render(report: Any, fmt: str) -> bytes:
 @user_errors
 def annual(
     year: int = typer.Option(..., "--year", help="年度"),
-    agency: Optional[str] = typer.Option(None, "--agency", help="机关代码（只有一个最上级机关时可省略）"),
-    rollup: bool = typer.Option(False, "--rollup", help="汇总本机关及所辖全部机关"),
+    agency: Optional[str] = typer.Option(None, "--agency", help="机关代码（省略：查阅人所在机关）"),
+    rollup: bool = typer.Option(False, "--rollup", help="汇总本机关及所辖全部机关（须有权查阅所辖各机关）"),
     fmt: str = typer.Option("text", "--format", help=FORMAT_HELP),
     out: Optional[str] = typer.Option(None, "--out", help="输出文件（docx、pdf 必须给出）"),
     as_json: bool = typer.Option(False, "--json", help="同 --format json"),
+    actor: Optional[str] = typer.Option(None, "--as", help=READER_HELP),
 ) -> None:
     from ..domain.errors import InputError
     from ..services import statistics
@@ -92,8 +108,11 @@ def annual(
         raise InputError("--format", FORMAT_HELP, f"未知的格式“{fmt}”")
     if fmt in ("docx", "pdf") and not out:
         raise InputError("--out", "docx、pdf 须写入文件：用 --out 指明", "未给出输出文件")
-    with db_session() as session:
-        report, failures = statistics.report_for(session, year, agency, rollup)
+    if fmt == "legacy-2008":
+        render_check_legacy(year)
+    uow = unit_of_work()
+    report, failures = statistics.report_for(statistics.ReadReport(year, agency, rollup), uow,
+                                             acting(uow, actor))
     mine = [f for f in failures if rollup or f.report.startswith(report.agency + " ")]
     if mine:
         _echo_failures(mine)
@@ -143,13 +162,13 @@ def check(
 def lock(
     year: int = typer.Option(..., "--year", help="已结束的年度"),
     agency: str = typer.Option(..., "--agency", help="机关代码（所辖机关一并锁定）"),
-    actor: str = typer.Option(..., "--as", help="办理人（工作人员代码）"),
+    actor: Optional[str] = typer.Option(None, "--as", help=LOCKER_HELP),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     from ..services import statistics
 
-    with db_session() as session:
-        done = statistics.lock_period(session, year, agency, actor)
+    uow = unit_of_work()
+    done = statistics.lock_period(statistics.LockPeriod(year, agency), uow, acting(uow, actor))
     if as_json:
         print_json({"year": year, "locked": done})
     elif done:
@@ -163,18 +182,21 @@ def lock(
 def locks(
     agency: str = typer.Option(..., "--agency", help="机关代码"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    actor: Optional[str] = typer.Option(None, "--as", help=READER_HELP),
 ) -> None:
     from ..services import statistics
 
-    with db_session() as session:
-        rows = statistics.locked_years(session, agency)
+    uow = unit_of_work()
+    rows = statistics.locked_years(agency, uow, acting(uow, actor))
     if as_json:
-        print_json([{"year": y, "locked_by": by, "locked_at": at.isoformat()} for y, by, at in rows])
+        print_json([{"year": r.year, "locked_by": r.locked_by, "operator": r.operator,
+                     "locked_at": r.locked_at.isoformat()} for r in rows])
         return
     if not rows:
         typer.echo("没有已锁定的年度。")
-    for y, by, at in rows:
-        typer.echo(f"{y}年度：{by} 于 {at.isoformat(timespec='minutes')} 锁定")
+    for r in rows:
+        via = f"（操作人 {r.operator}）" if r.operator else ""
+        typer.echo(f"{r.year}年度：{r.locked_by} 于 {r.locked_at.isoformat(timespec='minutes')} 锁定{via}")
 
 
 # ----- registers ------------------------------------------------------------------------------
@@ -199,13 +221,14 @@ def disclosure_add(
     cells: list[str] = typer.Argument(..., help="项目=数值"),
     agency: str = typer.Option(..., "--agency", help="机关代码"),
     year: int = typer.Option(..., "--year", help="年度"),
-    actor: str = typer.Option(..., "--as", help="登记人（工作人员代码）"),
+    actor: Optional[str] = typer.Option(None, "--as", help=WRITER_HELP),
 ) -> None:
     from ..services import stat_registers
 
     values = _cells(cells)
-    with db_session() as session:
-        n = stat_registers.set_disclosure(session, agency=agency, year=year, cells=values, by=actor)
+    uow = unit_of_work()
+    n = stat_registers.set_disclosure(stat_registers.SetDisclosure(agency, year, values), uow,
+                                      acting(uow, actor))
     typer.echo(f"已登记 {n} 项主动公开数字（{agency}，{year}年度）")
 
 
@@ -217,13 +240,13 @@ def consultation_add(
     channel: str = typer.Option(..., "--channel", help="渠道：on_site（现场）、phone（电话）、online（网上）、letter（信函）"),
     count: int = typer.Option(1, "--count", help="人次"),
     note: str = typer.Option("", "--note", help="备注"),
-    actor: str = typer.Option(..., "--as", help="登记人（工作人员代码）"),
+    actor: Optional[str] = typer.Option(None, "--as", help=WRITER_HELP),
 ) -> None:
     from ..services import stat_registers
 
-    with db_session() as session:
-        stat_registers.add_consultation(session, agency=agency, on=on, channel=channel, count=count,
-                                        note=note, by=actor)
+    uow = unit_of_work()
+    stat_registers.add_consultation(stat_registers.AddConsultation(agency, on, channel, count, note), uow,
+                                    acting(uow, actor))
     typer.echo(f"已登记咨询 {count} 人次（{agency}，{on}）")
 
 
@@ -236,23 +259,23 @@ def fee_add(
                                                  "copying（复印费）、mailing（邮寄费）"),
     amount: str = typer.Option(..., "--amount", help="金额（元，至多两位小数）"),
     note: str = typer.Option("", "--note", help="备注"),
-    actor: str = typer.Option(..., "--as", help="登记人（工作人员代码）"),
+    actor: Optional[str] = typer.Option(None, "--as", help=WRITER_HELP),
 ) -> None:
     from ..services import stat_registers
 
-    with db_session() as session:
-        stat_registers.add_fee(session, agency=agency, on=on, kind=kind, amount_yuan=amount, note=note, by=actor)
+    uow = unit_of_work()
+    stat_registers.add_fee(stat_registers.AddFee(agency, on, kind, amount, note), uow, acting(uow, actor))
     typer.echo(f"已登记收费 {amount} 元（{agency}，{on}）")
 
 
-def _import(kind: str, file: str, actor: str, as_json: bool) -> None:
+def _import(kind: str, file: str, actor: str | None, as_json: bool) -> None:
     from ..services import stat_registers
-    from ..storage import db
 
-    require_db()
+    uow = unit_of_work()
+    who = acting(uow, actor)
     text = _read(file)
-    report = stat_registers.import_records(db.session_scope, kind, text, by=actor,
-                                           csv_format=file.lower().endswith(".csv"))
+    report = stat_registers.import_records(
+        stat_registers.ImportRecords(kind, text, csv_format=file.lower().endswith(".csv")), uow, who)
     if as_json:
         print_json(report.as_dict())
     else:
@@ -273,7 +296,7 @@ FILE_HELP = "文件（- 表示标准输入）"
 @disclosure_app.command("import", help=IMPORT_HELP + " 字段：agency、year、cells（或 CSV：agency,year,key,value）。")
 @user_errors
 def disclosure_import(file: str = typer.Argument(..., help=FILE_HELP),
-                      actor: str = typer.Option(..., "--as", help="登记人（工作人员代码）"),
+                      actor: Optional[str] = typer.Option(None, "--as", help=WRITER_HELP),
                       as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> None:
     _import("disclosure", file, actor, as_json)
 
@@ -281,7 +304,7 @@ def disclosure_import(file: str = typer.Argument(..., help=FILE_HELP),
 @consultation_app.command("import", help=IMPORT_HELP + " 字段：agency、on、channel、count、note。")
 @user_errors
 def consultation_import(file: str = typer.Argument(..., help=FILE_HELP),
-                        actor: str = typer.Option(..., "--as", help="登记人（工作人员代码）"),
+                        actor: Optional[str] = typer.Option(None, "--as", help=WRITER_HELP),
                         as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> None:
     _import("consultation", file, actor, as_json)
 
@@ -289,7 +312,7 @@ def consultation_import(file: str = typer.Argument(..., help=FILE_HELP),
 @fee_app.command("import", help=IMPORT_HELP + " 字段：agency、on、kind、amount_yuan、note。")
 @user_errors
 def fee_import(file: str = typer.Argument(..., help=FILE_HELP),
-               actor: str = typer.Option(..., "--as", help="登记人（工作人员代码）"),
+               actor: Optional[str] = typer.Option(None, "--as", help=WRITER_HELP),
                as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> None:
     _import("fee", file, actor, as_json)
 
@@ -303,7 +326,7 @@ def narrative_set(
     year: int = typer.Option(..., "--year", help="年度"),
     text: Optional[str] = typer.Option(None, "--text", help="正文"),
     file: Optional[str] = typer.Option(None, "--file", help="正文文件（UTF-8）"),
-    actor: str = typer.Option(..., "--as", help="登记人（工作人员代码）"),
+    actor: Optional[str] = typer.Option(None, "--as", help=WRITER_HELP),
 ) -> None:
     from ..domain.errors import InputError
     from ..services import stat_registers
@@ -311,6 +334,7 @@ def narrative_set(
     if (text is None) == (file is None):
         raise InputError("--text", "正文用 --text 或 --file 给出（只给一个）", "未给出或同时给出")
     body = text if text is not None else _read(file, "--file")
-    with db_session() as session:
-        stat_registers.set_narrative(session, agency=agency, year=year, section=section, text=body, by=actor)
+    uow = unit_of_work()
+    stat_registers.set_narrative(stat_registers.SetNarrative(agency, year, section, body), uow,
+                                 acting(uow, actor))
     typer.echo(f"已保存叙述部分“{section}”（{agency}，{year}年度）")

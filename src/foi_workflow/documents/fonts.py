@@ -21,6 +21,7 @@ was used is not part of a document's provenance.
     cjk_font_path("bold")    # the static Bold TTF (titles)
     common_font_path("bold") # its common subset (documents.pdf_writer picks it when it covers)
     python -m foi_workflow.documents.fonts   # make all four now, print their paths
+    use_cache_dir(settings.font_cache)       # entry points: where the files are kept (FOI_FONT_CACHE)
 """
 
 from __future__ import annotations
@@ -81,11 +82,25 @@ def _source_sha256() -> str:
     return hashlib.sha256(source_font_path().read_bytes()).hexdigest()
 
 
+_configured_cache: Path | None = None
+
+
+def use_cache_dir(folder: Path | str | None) -> None:
+    """Keep the font files in `folder` (Settings.font_cache, FOI_FONT_CACHE, given by the entry
+    point); None: the default place. The paths found before are forgotten when it changes."""
+    global _configured_cache
+    new = Path(folder) if folder else None
+    if new != _configured_cache:
+        _configured_cache = new
+        for cached in (cjk_font_path, common_font_path, cjk_font_sha256):
+            cached.cache_clear()
+
+
 def cache_dir() -> Path:
-    """FOI_FONT_CACHE, else <venv>/share/foi_workflow/fonts, else ~/.cache/foi_workflow/fonts."""
-    env = os.environ.get("FOI_FONT_CACHE")
-    if env:
-        return Path(env)
+    """The folder given to use_cache_dir (Settings.font_cache), else <venv>/share/foi_workflow/fonts,
+    else ~/.cache/foi_workflow/fonts."""
+    if _configured_cache is not None:
+        return _configured_cache
     in_prefix = Path(sys.prefix) / "share" / "foi_workflow" / "fonts"
     try:
         in_prefix.mkdir(parents=True, exist_ok=True)
@@ -231,6 +246,9 @@ def prepare() -> dict[str, Path]:
     return paths
 
 
-if __name__ == "__main__":  # pragma: no cover - used by the Makefile
+if __name__ == "__main__":  # pragma: no cover - used by the Makefile (an entry point: reads Settings)
+    from ..config import Settings
+
+    use_cache_dir(Settings.load().font_cache)
     for w, p in prepare().items():
         print(f"{w}: {p}")

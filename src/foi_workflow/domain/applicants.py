@@ -45,6 +45,21 @@ def mask(number: str) -> str:
     return number[:3] + "*" * (len(number) - 7) + number[-4:]
 
 
+def mask_contact(contact: str) -> str:
+    """A contact as shown: a phone keeps its first 3 and last 2 digits, an e-mail its first
+    character and domain; anything else its first character only."""
+    text = (contact or "").strip()
+    if not text:
+        return ""
+    local, at, domain = text.partition("@")
+    if at and local and domain:
+        return local[0] + "***@" + domain
+    digits = [c for c in text if c.isdigit()]
+    if len(digits) >= 7 and len(digits) >= len(text) * 0.6:
+        return "".join(digits[:3]) + "*" * (len(digits) - 5) + "".join(digits[-2:])
+    return text[0] + "*" * min(len(text) - 1, 8)
+
+
 @dataclass(frozen=True)
 class Applicant:
     kind: str

@@ -16,6 +16,7 @@ from typing import Any, Iterable, Mapping
 from .calendar import WorkingCalendar
 from .clock import ClockEvents, Consultation, Schedule, compute_schedule
 from .errors import FoiError
+from .identity import ROLE_LABELS, Role, roles_text
 from .parsing import parse_date
 from .outcomes import OUTCOMES
 from .rulepacks import pack_for
@@ -31,14 +32,6 @@ class State(StrEnum):
     AWAITING_CORRECTION = "awaiting_correction"  # 已告知补正，待申请人补正
     IN_PROCESS = "in_process"                    # 审查通过，办理中
     CLOSED = "closed"                            # 已办结
-
-
-class Role(StrEnum):
-    CLERK = "clerk"            # 承办人
-    REVIEWER = "reviewer"      # 保密审查人
-    HEAD = "head"              # 负责人
-    SUPERVISOR = "supervisor"  # 督办
-    ADMIN = "admin"            # 管理员
 
 
 CHANNELS = MappingProxyType({
@@ -58,13 +51,22 @@ NEEDS_SIGN_OFF = {"disclosed", "partial"} | {f"withheld.{g}" for g in GROUNDS}
 
 @dataclass(frozen=True)
 class Command:
-    """A move asked for by a member of staff: kind, the legal date it happened, and its data."""
+    """A move asked for by a member of staff: kind, the legal date it happened, and its data.
+
+    `roles`: the roles the acting person holds in the case's agency (one Role or several).
+    """
 
     kind: str
     on: dt.date
     actor: str
-    role: Role
+    roles: frozenset[Role]
     data: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.roles, Role):
+            object.__setattr__(self, "roles", frozenset((self.roles,)))
+        else:
+            object.__setattr__(self, "roles", frozenset(self.roles))
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,10 @@ class Case:
     reply_delivered: dt.date | None = None
     right_agency: str = ""
     remedies: tuple[tuple[str, str], ...] = ()
+    # who handled the case (registered it or made a handling move): never its confidentiality
+    # reviewer, whatever roles they hold (the four-eyes rule is by person)
+    handled_by: tuple[str, ...] = ()
+    last_on: dt.date | None = None  # the legal date of the latest step made by a person
     events: int = 0
 
     def clock_events(self) -> ClockEvents:
@@ -157,9 +163,19 @@ def _d(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value)
 
 
+# Moves that handle the case: whoever made one may not sign off its confidentiality check.
+HANDLING_MOVES = frozenset({"register", "accept", "request_correction", "correction_received",
+                            "consult", "consultation_answered", "fee_notice", "reply_on_spot"})
+
+
 def apply(case: Case, ev: Event) -> Case:
     """The case after one event."""
-    return replace(case, events=case.events + 1, **_changes(case, ev))
+    changes = _changes(case, ev)
+    if ev.kind in HANDLING_MOVES and ev.actor not in case.handled_by:
+        changes["handled_by"] = (*case.handled_by, ev.actor)
+    if ev.kind not in SYSTEM_MOVES:
+        changes["last_on"] = max(ev.on, case.last_on) if case.last_on else ev.on
+    return replace(case, events=case.events + 1, **changes)
 
 
 def _changes(c: Case, ev: Event) -> dict[str, Any]:
@@ -237,10 +253,29 @@ def _need_state(case: Case, cmd: Command, *states: State) -> None:
 
 
 def _need_role(cmd: Command, *roles: Role) -> None:
-    if cmd.role not in roles:
+    if not cmd.roles & set(roles):
         names = "、".join(ROLE_LABELS[r] for r in roles)
         raise _refuse("actor", f"“{MOVE_LABELS.get(cmd.kind, cmd.kind)}”须由{names}办理",
-                      f"{cmd.actor}（{ROLE_LABELS[cmd.role]}）无此权限")
+                      f"{cmd.actor}（{roles_text(cmd.roles) or '无角色'}）无此权限")
+
+
+def open_moves(case: Case, roles: frozenset[Role]) -> list[str]:
+    """The moves a person with these roles could make on the case in its present state
+    (the data and dates are still checked when the move is made)."""
+    out = []
+    for kind, (_h, allowed, states) in _MOVES.items():
+        if kind == "register" or kind in SYSTEM_MOVES or not roles & set(allowed):
+            continue
+        if states and case.state not in states:
+            continue
+        out.append(kind)
+    return out
+
+
+def may_make(kind: str, roles: frozenset[Role]) -> bool:
+    """Whether a person with these roles may make this move at all (the case page's forms)."""
+    move = _MOVES.get(kind)
+    return move is not None and bool(roles & set(move[1]))
 
 
 def _need(data: Mapping[str, Any], key: str, rule: str) -> Any:
@@ -252,8 +287,6 @@ def _need(data: Mapping[str, Any], key: str, rule: str) -> Any:
 
 STATE_LABELS = {State.RECEIVED: "待审查", State.AWAITING_CORRECTION: "待补正",
                 State.IN_PROCESS: "办理中", State.CLOSED: "已办结"}
-ROLE_LABELS = {Role.CLERK: "承办人", Role.REVIEWER: "保密审查人", Role.HEAD: "负责人",
-               Role.SUPERVISOR: "督办人", Role.ADMIN: "管理员"}
 MOVE_LABELS = {
     "register": "登记申请", "acknowledge": "出具接收回执", "accept": "审查通过",
     "reply_on_spot": "当场答复", "request_correction": "告知补正",
@@ -276,6 +309,7 @@ class Transition:
     event: Event
     case: Case
     schedule: Schedule
+    backdated: bool = False  # recorded more working days after its legal date than the setting allows
 
 
 def decide(case: Case, cmd: Command, calendar: WorkingCalendar, *, today: dt.date,
@@ -297,6 +331,9 @@ def transition(case: Case, cmd: Command, calendar: WorkingCalendar, *, today: dt
         raise _refuse("case", "先登记申请，后办理其他事项", "本案尚未登记")
     elif cmd.on < case.received:
         raise _refuse("on", "事项日期不得早于收到申请日", f"{cmd.on.isoformat()} 早于 {case.received.isoformat()}")
+    elif cmd.kind not in SYSTEM_MOVES and case.last_on and cmd.on < case.last_on:
+        raise _refuse("on", "办理日期不得早于本案上一事项的日期（日期不得倒流）",
+                      f"{cmd.on.isoformat()} 早于上一事项的日期 {case.last_on.isoformat()}")
     move = _MOVES.get(cmd.kind)
     if move is None:
         raise _refuse("kind", "可办理事项：" + "、".join(MOVE_LABELS), f"未知的事项“{cmd.kind}”")
@@ -312,7 +349,10 @@ def transition(case: Case, cmd: Command, calendar: WorkingCalendar, *, today: dt
     data, basis = handler(case, cmd, calendar, settings)
     event = Event(cmd.kind, cmd.on, cmd.actor, MappingProxyType(dict(data)), basis)
     new = apply(case, event)
-    return Transition(event, new, new.schedule(calendar, settings))  # the dates must still compute
+    backdated = (cmd.kind not in SYSTEM_MOVES and cmd.on < today and calendar.working_days_between(
+        calendar.check(cmd.on, "on"), calendar.check(today, "today")) > settings.backdate_working_days)
+    # the dates must still compute
+    return Transition(event, new, new.schedule(calendar, settings), backdated)
 
 
 Decision = tuple[Mapping[str, Any], str]
@@ -425,9 +465,9 @@ def _public_interest_override(case: Case, cmd: Command, cal: WorkingCalendar, s:
 
 
 def _sign_off(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
-    if cmd.actor == case.handler:
-        raise _refuse("actor", "保密审查不得由承办人本人签发（不得审查自己办理的案件）",
-                      f"{cmd.actor} 是本案承办人")
+    if cmd.actor == case.handler or cmd.actor in case.handled_by:
+        raise _refuse("actor", "保密审查不得由本案承办人或办理过本案的人签发（按人而非账户：同一人无论持有何种角色都不得审查自己办理的案件）",
+                      f"{cmd.actor} 办理过本案")
     if case.pending_consultations:
         raise _refuse("kind", "征求意见答复后方可完成保密审查", "仍有未答复的征求意见")
     decision = _need(cmd.data, "decision", "审查结论：disclose（公开）、partial（部分公开）、withhold（不予公开）")
@@ -606,7 +646,7 @@ _MOVES: dict[str, tuple[Any, tuple[Role, ...], tuple[State, ...]]] = {
     "request_correction": (_request_correction, STAFF, (R,)),
     "correction_delivered": (_correction_delivered, STAFF, (AC,)),
     "correction_received": (_correction_received, STAFF, (AC,)),
-    "correction_lapsed": (_correction_lapsed, (*STAFF, Role.ADMIN), (AC,)),
+    "correction_lapsed": (_correction_lapsed, (*STAFF, Role.SYSTEM), (AC,)),
     "consult": (_consult, STAFF, (IP,)),
     "consultation_delivered": (_consultation_delivered, STAFF, (IP,)),
     "consultation_answered": (_consultation_answered, STAFF, (IP,)),
@@ -614,14 +654,14 @@ _MOVES: dict[str, tuple[Any, tuple[Role, ...], tuple[State, ...]]] = {
     "sign_off": (_sign_off, REVIEWER, (IP,)),
     "fee_notice": (_fee_notice, STAFF, (IP,)),
     "fee_paid": (_fee_paid, STAFF, (IP,)),
-    "fee_lapsed": (_fee_lapsed, (*STAFF, Role.ADMIN), (IP,)),
+    "fee_lapsed": (_fee_lapsed, (*STAFF, Role.SYSTEM), (IP,)),
     "extend": (_extend, HEAD, (R, IP)),
     "set_longer_deadline": (_set_longer_deadline, HEAD, (IP,)),
     "reply": (_reply, HEAD, (R, IP)),
     "reply_delivered": (_reply_delivered, STAFF, (C,)),
     "withdraw": (_withdraw, STAFF, OPEN),
     "record_remedy": (_record_remedy, (*STAFF, Role.SUPERVISOR), (C,)),
-    # the system actor (a per-agency staff of role admin, services/sweep.py) closes lapsed windows
+    # the system actor (one per agency, role system, services/sweep.py) closes lapsed windows
     # and records dates moved by a newly loaded calendar
-    "dates_recomputed": (_dates_recomputed, (Role.ADMIN,), OPEN),
+    "dates_recomputed": (_dates_recomputed, (Role.SYSTEM,), OPEN),
 }

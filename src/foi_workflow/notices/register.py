@@ -8,17 +8,24 @@ per version). The PDF and DOCX are NOT made in the transaction (fpdf2 needs ~0.3
 the transaction holds the series lock): they are made afterwards from the stored record —
 `render()` — and their hashes are recorded the first time and checked every time after, so a
 notice is always the same bytes. A corrected notice (`reissue`) is a new number; the old stays.
+
+Reading is permissioned and logged, since a notice names its applicant: `list_notices`, `show`
+and `render` take (query, unit of work, principal), need Action.NOTICE_READ on the notice's
+agency, and record every notice shown or rendered in the access log (services/access.py). A
+notice the person may not read is answered exactly like an unknown one (NotFound) and the
+attempt is logged as refused. `reissue(cmd, uow, principal)` needs Action.NOTICE_REISSUE (the
+agency's own head). Folders (templates, fonts, output) come from the unit of work's Settings,
+never from the environment.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -29,18 +36,30 @@ from ..domain.calendar import WorkingCalendar
 from ..domain.case import Case, Event, replay
 from ..domain.clock import Schedule
 from ..domain.errors import FoiError, InputError
+from ..domain.identity import Principal
+from ..domain.policy import Action, NotFound, PermissionDenied, allowed, authorize
 from ..domain.settings import AgencySettings
-from ..storage import db
 from ..storage.models import AgencyRow, ApplicantRow, CaseEventRow, CaseRow
 from ..storage.notice_tables import NoticeRow, NoticeTemplateRow
 from ..storage.numbering import take_numbers
 from . import catalog, templating
 from .context import Facts, build
 
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..storage.uow import UnitOfWork
+
+T = TypeVar("T")
+
 SERIES = "notice"
 FORMATS = ("html", "pdf", "docx")
 DEFAULT_REVIEW_BODY = "上一级人民政府"
 _KEY = re.compile(r"^(?P<agency>.+)-(?P<year>\d{4})-N(?P<n>\d+)$")
+KEY_RULE = "文书编号写作 <机关代码>-<年度>-N<序号>（如 yuci-bgs-2026-N00001）、发文字号或登记序号"
+MAX_KEY = 200
+MAX_REASON = 2000
+# what the access log records (services/access.py)
+READ, RENDER, REISSUE = "notice.read", "notice.render", "notice.reissue"
 
 
 class NoticeMismatch(FoiError):
@@ -81,9 +100,9 @@ def _review_body(session: Session, agency_row: AgencyRow) -> str:
 def _issue(session: Session, kind: str, *, case_row: CaseRow, agency_row: AgencyRow, event: Event,
            case: Case, schedule: Schedule, calendar: WorkingCalendar, settings: AgencySettings,
            issued_on: dt.date, issued_by: str, supersedes: NoticeRow | None = None,
-           reason: str = "") -> NoticeRow:
+           reason: str = "", templates_dir: Path | None = None) -> NoticeRow:
     spec = catalog.NOTICE_KINDS[kind]
-    templates = templating.current_set()
+    templates = templating.current_set(templates_dir or _configured_templates(session))
     version = templates.version(spec.template)
     applicant = session.get(ApplicantRow, case_row.applicant_id)
     assert applicant is not None
@@ -114,16 +133,24 @@ def _issue(session: Session, kind: str, *, case_row: CaseRow, agency_row: Agency
     return row
 
 
+def _configured_templates(session: Session) -> Path | None:
+    """The templates folder of the Settings of the unit of work that opened `session`
+    (storage/uow.py keeps them in session.info); None: the shipped templates."""
+    return getattr(session.info.get("settings"), "templates_dir", None)
+
+
 def issue_for_event(session: Session, *, case_row: CaseRow, agency_row: AgencyRow, event: Event,
                     case: Case, schedule: Schedule, calendar: WorkingCalendar,
-                    settings: AgencySettings) -> list[NoticeRow]:
-    """Register the notices this event issues (catalog.ISSUED_BY), in the caller's transaction."""
+                    settings: AgencySettings, templates_dir: Path | None = None) -> list[NoticeRow]:
+    """Register the notices this event issues (catalog.ISSUED_BY), in the caller's transaction
+    (the step's, which was authorised as a step). Templates: `templates_dir`, else the unit of
+    work's Settings.templates_dir, else the shipped ones."""
     kinds = catalog.kinds_for(event.kind, event.data)
     if not kinds:
         return []
     rows = [_issue(session, kind, case_row=case_row, agency_row=agency_row, event=event, case=case,
                    schedule=schedule, calendar=calendar, settings=settings, issued_on=event.on,
-                   issued_by=event.actor) for kind in kinds]
+                   issued_by=event.actor, templates_dir=templates_dir) for kind in kinds]
     session.flush()
     return rows
 
@@ -135,37 +162,58 @@ def _history(session: Session, case_id: int, upto: int) -> list[Event]:
     return [Event(r.kind, r.on, r.actor, r.data, r.basis, r.seq) for r in rows]
 
 
-def reissue(key: str, *, actor: str, reason: str, on: dt.date | None = None,
-            url: str | None = None) -> "NoticeRecord":
+@dataclass(frozen=True)
+class Reissue:
+    """A corrected notice for notice `key`, dated `on` (default: today), with its reason."""
+
+    key: str
+    reason: str
+    on: dt.date | None = None
+
+
+def reissue(cmd: Reissue, uow: UnitOfWork, principal: Principal, *,
+            today: dt.date | None = None) -> NoticeRecord:
     """Issue a corrected notice: a new number, the context rebuilt from the case as it was at the
     notice's event (with the current templates, agency and applicant data), pointing at the old
-    one, which stays in the register unchanged."""
-    from ..services import cases, directory
+    one, which stays in the register unchanged. Issued by the agency's own head
+    (Action.NOTICE_REISSUE); a notice the person may not read answers like an unknown one."""
+    from ..services import access, cases, directory
 
-    on = on or localtime.today()
-    if not reason.strip():
+    today = today or uow.settings.legal_today()
+    on = cmd.on or today
+    if not isinstance(cmd.reason, str) or not cmd.reason.strip():
         raise InputError("reason", "更正文书须写明更正原因", "缺少更正原因")
-    if on > localtime.today():
+    if len(cmd.reason) > MAX_REASON or "\x00" in cmd.reason:
+        raise InputError("reason", f"更正原因不超过 {MAX_REASON} 字，不含空字符", "更正原因过长或含空字符")
+    if on > today:
         raise InputError("on", "出具日期不得晚于今天", f"{on.isoformat()} 晚于今天")
-    with db.session_scope(url) as session:
-        old = find(session, key)
-        case_row = session.get(CaseRow, old.case_id)
-        agency_row = session.get(AgencyRow, old.agency_id)
-        assert case_row is not None and agency_row is not None
-        who = directory.actor(session, actor)
-        cases._check_actor_agency(session, who, agency_row.id)
-        if on < old.issued_on:
-            raise InputError("on", "更正文书的出具日期不得早于原文书", f"原文书出具于 {old.issued_on.isoformat()}")
-        history = _history(session, case_row.id, old.event_seq)
-        case = replay(history)
-        calendar = cases.session_calendar(session)
-        settings = directory.agency_settings(agency_row)
-        schedule = case.schedule(calendar, settings)
-        row = _issue(session, old.kind, case_row=case_row, agency_row=agency_row, event=history[-1],
-                     case=case, schedule=schedule, calendar=calendar, settings=settings,
-                     issued_on=on, issued_by=who.code, supersedes=old, reason=reason)
-        session.flush()
-        return record(session, row)
+    with uow:
+        session = uow.session
+        old = _lookup(session, cmd.key)
+        if old is not None and _may_read(uow, principal, old):
+            case_row = session.get(CaseRow, old.case_id)
+            agency_row = session.get(AgencyRow, old.agency_id)
+            assert case_row is not None and agency_row is not None
+            authorize(principal, Action.NOTICE_REISSUE, uow.directory.agency_path(agency_row.id),
+                      notice_key(agency_row.code, old.year, old.number))
+            if on < old.issued_on:
+                raise InputError("on", "更正文书的出具日期不得早于原文书", f"原文书出具于 {old.issued_on.isoformat()}")
+            history = _history(session, case_row.id, old.event_seq)
+            case = replay(history)
+            calendar = cases.session_calendar(session)
+            settings = directory.agency_settings(agency_row)
+            schedule = case.schedule(calendar, settings)
+            row = _issue(session, old.kind, case_row=case_row, agency_row=agency_row, event=history[-1],
+                         case=case, schedule=schedule, calendar=calendar, settings=settings,
+                         issued_on=on, issued_by=principal.code, supersedes=old, reason=cmd.reason,
+                         templates_dir=uow.settings.templates_dir)
+            session.flush()
+            rec = record(session, row)
+            access.record(uow, principal, REISSUE, **_ids(session, row), target=rec.key)
+            return rec
+        refused = _refusal(session, old, cmd.key)
+    _log_refused(uow, principal, REISSUE, refused)
+    raise _not_found(cmd.key)
 
 
 # ----- reading --------------------------------------------------------------------------------
@@ -233,43 +281,163 @@ def record(session: Session, row: NoticeRow) -> NoticeRecord:
         superseded_by=tuple(notice_key(agency.code, y, n) for y, n in newer), reason=row.reason)
 
 
-def find(session: Session, key: str) -> NoticeRow:
+def _shown(key: Any) -> str:
+    return key if isinstance(key, str) and key.isprintable() else repr(key)
+
+
+def _not_found(key: Any) -> NotFound:
+    """The one answer for an unknown notice and for one the person may not read."""
+    return NotFound("notice", KEY_RULE, f"未找到文书“{_shown(key).strip()[:60]}”")
+
+
+def _lookup(session: Session, key: Any) -> NoticeRow | None:
     """A notice by its key (<agency>-<year>-N<n>), its document number, or its register id."""
+    if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY:
+        return None
     key = key.strip()
-    row: NoticeRow | None = None
     m = _KEY.match(key)
     if m:
         agency = session.scalar(select(AgencyRow).where(AgencyRow.code == m.group("agency")))
-        if agency is not None:
-            row = session.scalar(select(NoticeRow).where(
-                NoticeRow.agency_id == agency.id, NoticeRow.year == int(m.group("year")),
-                NoticeRow.number == int(m.group("n"))))
-    elif key.isdigit():
-        row = session.get(NoticeRow, int(key))
-    else:
-        row = session.scalar(select(NoticeRow).where(NoticeRow.doc_no == key))
+        if agency is None:
+            return None
+        return session.scalar(select(NoticeRow).where(
+            NoticeRow.agency_id == agency.id, NoticeRow.year == int(m.group("year")),
+            NoticeRow.number == int(m.group("n"))))
+    if key.isdigit():
+        return session.get(NoticeRow, int(key)) if len(key) <= 12 else None
+    return session.scalar(select(NoticeRow).where(NoticeRow.doc_no == key))
+
+
+def find(session: Session, key: str) -> NoticeRow:
+    """The stored notice (no permission check: for the library's own use), or NotFound."""
+    row = _lookup(session, key)
     if row is None:
-        raise InputError("notice", "文书编号写作 <机关代码>-<年度>-N<序号>（如 yuci-bgs-2026-N00001）、"
-                                   "发文字号或登记序号", f"未找到文书“{key}”")
+        raise _not_found(key)
     return row
 
 
-def list_notices(session: Session, *, case_no: str | None = None, agency: str | None = None,
-                 year: int | None = None) -> list[NoticeRecord]:
-    q = select(NoticeRow).order_by(NoticeRow.agency_id, NoticeRow.year, NoticeRow.number)
-    if case_no:
-        case_id = session.scalar(select(CaseRow.id).where(CaseRow.case_no == case_no))
-        if case_id is None:
-            raise InputError("case_no", "须为已登记的案件编号", f"未知的案件“{case_no}”")
-        q = q.where(NoticeRow.case_id == case_id)
-    if agency:
-        agency_id = session.scalar(select(AgencyRow.id).where(AgencyRow.code == agency))
-        if agency_id is None:
-            raise InputError("agency", "须为已登记的机关代码", f"未知的机关“{agency}”")
-        q = q.where(NoticeRow.agency_id == agency_id)
-    if year:
-        q = q.where(NoticeRow.year == year)
-    return [record(session, r) for r in session.scalars(q).all()]
+def _ids(session: Session, row: NoticeRow) -> dict[str, Any]:
+    """What the access log records of a notice: its agency, case and applicant (ids only)."""
+    case_row = session.get(CaseRow, row.case_id)
+    return {"agency_id": row.agency_id, "case_id": row.case_id,
+            "applicant_id": case_row.applicant_id if case_row is not None else None}
+
+
+def _may_read(uow: UnitOfWork, principal: Principal, row: NoticeRow) -> bool:
+    return allowed(principal, Action.NOTICE_READ, uow.directory.agency_path(row.agency_id))
+
+
+def _refusal(session: Session, row: NoticeRow | None, key: Any) -> dict[str, Any]:
+    """The access-log entry of a refused read (a notice the person may not read) or of a
+    notice that does not exist."""
+    if row is None:
+        return {"target": _shown(key)[:80], "outcome": "not_found"}
+    agency = session.get(AgencyRow, row.agency_id)
+    target = notice_key(agency.code, row.year, row.number) if agency is not None else str(row.id)
+    return {**_ids(session, row), "target": target, "outcome": "refused"}
+
+
+def _log_refused(uow: UnitOfWork, principal: Principal, action: str, entry: dict[str, Any]) -> None:
+    from ..services import access
+
+    access.record_refused(uow, principal, action, **entry)
+
+
+def _read(uow: UnitOfWork, principal: Principal, key: str, action: str,
+          work: Callable[[Session, NoticeRow], T]) -> T:
+    """work(session, notice) in one transaction if the principal may read the notice (work logs
+    the read); else the refusal logged in a transaction of its own, and NotFound."""
+    with uow:
+        session = uow.session
+        row = _lookup(session, key)
+        if row is not None and _may_read(uow, principal, row):
+            return work(session, row)
+        refused = _refusal(session, row, key)
+    _log_refused(uow, principal, action, refused)
+    raise _not_found(key)
+
+
+def _agency_paths(session: Session) -> dict[int, tuple[int, ...]]:
+    """Every agency's path (its id, its parent's, … up to the top), from one query."""
+    parents: dict[int, int | None] = dict(session.execute(select(AgencyRow.id, AgencyRow.parent_id)).all())
+    out = {}
+    for agency_id in parents:
+        path, seen, current = [], set(), agency_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            path.append(current)
+            current = parents.get(current)
+        out[agency_id] = tuple(path)
+    return out
+
+
+@dataclass(frozen=True)
+class NoticeQuery:
+    """Which notices to list (all filters optional): of a case, of an agency, of a year."""
+
+    case_no: str | None = None
+    agency: str | None = None
+    year: int | None = None
+
+
+def list_notices(q: NoticeQuery, uow: UnitOfWork, principal: Principal) -> list[NoticeRecord]:
+    """The notices the person may read (Action.NOTICE_READ), in register order; each listed
+    notice is one access-log entry. A case the person may not read answers like an unknown
+    one; an agency they may not read is refused naming the rule."""
+    from ..services import access
+
+    refused: tuple[dict[str, Any], FoiError] | None = None
+    with uow:
+        session = uow.session
+        paths = _agency_paths(session)
+        readable = [i for i, p in paths.items() if allowed(principal, Action.NOTICE_READ, p)]
+        stmt = select(NoticeRow).order_by(NoticeRow.agency_id, NoticeRow.year, NoticeRow.number)
+        if q.case_no:
+            case_row = session.scalar(select(CaseRow).where(CaseRow.case_no == q.case_no)) \
+                if isinstance(q.case_no, str) and len(q.case_no) <= 60 else None
+            unknown = NotFound("case_no", "须为已登记的案件编号（只能查阅有权查阅的机关的案件）",
+                               f"未知的案件“{_shown(q.case_no)[:60]}”")
+            if case_row is None:
+                refused = ({"target": _shown(q.case_no)[:80], "outcome": "not_found"}, unknown)
+            elif case_row.agency_id not in readable:
+                refused = ({"agency_id": case_row.agency_id, "case_id": case_row.id,
+                            "applicant_id": case_row.applicant_id, "target": case_row.case_no,
+                            "outcome": "refused"}, unknown)
+            else:
+                stmt = stmt.where(NoticeRow.case_id == case_row.id)
+        if refused is None and q.agency:
+            agency = uow.directory.agency_by_code(q.agency) if isinstance(q.agency, str) else None
+            if agency is None:
+                raise InputError("agency", "须为已登记的机关代码", f"未知的机关“{_shown(q.agency)[:60]}”")
+            try:
+                authorize(principal, Action.NOTICE_READ, paths.get(agency.id, (agency.id,)), agency.code)
+                stmt = stmt.where(NoticeRow.agency_id == agency.id)
+            except PermissionDenied as err:
+                refused = ({"agency_id": agency.id, "target": agency.code, "outcome": "refused"}, err)
+        if refused is None:
+            if q.year:
+                stmt = stmt.where(NoticeRow.year == q.year)
+            rows = session.scalars(stmt.where(NoticeRow.agency_id.in_(readable))).all() if readable else []
+            out = [record(session, r) for r in rows]
+            for row, rec in zip(rows, out):
+                access.record(uow, principal, READ, **_ids(session, row), target=rec.key)
+            return out
+    entry, error = refused
+    _log_refused(uow, principal, READ, entry)
+    raise error
+
+
+def show(key: str, uow: UnitOfWork, principal: Principal) -> NoticeRecord:
+    """One register entry (Action.NOTICE_READ), logged; NotFound for a notice the person may
+    not read, as for an unknown one."""
+    from ..services import access
+
+    def work(session: Session, row: NoticeRow) -> NoticeRecord:
+        rec = record(session, row)
+        access.record(uow, principal, READ, **_ids(session, row), target=rec.key)
+        return rec
+
+    return _read(uow, principal, key, READ, work)
 
 
 def for_event(session: Session, case_no: str, seq: int) -> list[NoticeRow]:
@@ -338,16 +506,32 @@ def _file_name(key: str, kind: str, fmt: str) -> str:
     return f"{key}-{kind}.{fmt}"
 
 
-def render(key: str, out_dir: Path | str | None = None, formats: Iterable[str] = FORMATS,
-           *, url: str | None = None) -> Rendered:
-    """Make a notice's files again from the register (and write them to out_dir if given).
+@dataclass(frozen=True)
+class RenderRequest:
+    """Make notice `key`'s files again (written to out_dir if given) in these formats."""
 
-    The HTML must hash to the value recorded at issue; the PDF and DOCX to the values recorded
-    at their first rendering (recorded now if this is the first). Any difference is an error.
+    key: str
+    out_dir: Path | str | None = None
+    formats: tuple[str, ...] = FORMATS
+
+
+def render(q: RenderRequest, uow: UnitOfWork, principal: Principal) -> Rendered:
+    """Make a notice's files again from the register (and write them to q.out_dir if given).
+
+    Action.NOTICE_READ on the notice's agency, logged as "notice.render". The HTML must hash to
+    the value recorded at issue; the PDF and DOCX to the values recorded at their first
+    rendering (recorded now if this is the first). Any difference is an error.
     """
-    formats = _check_formats(formats)
-    with db.session_scope(url) as session:
-        row = find(session, key)
+    from ..services import access
+
+    formats = _check_formats(q.formats)
+    if "pdf" in formats:
+        from ..documents import fonts
+
+        fonts.use_cache_dir(uow.settings.font_cache)
+
+    def work(session: Session, row: NoticeRow) -> tuple[str, str, str, dict[str, bytes],
+                                                        dict[str, str], dict[str, str]]:
         sources = session.get(NoticeTemplateRow, row.template_version)
         agency = session.get(AgencyRow, row.agency_id)
         assert sources is not None and agency is not None
@@ -376,33 +560,38 @@ def render(key: str, out_dir: Path | str | None = None, formats: Iterable[str] =
                                      f"登记时：{row.renderer}；现在：{current}")
             session.execute(update(NoticeRow).where(NoticeRow.id == row.id)
                             .values(**values).execution_options(synchronize_session=False))
-        rendered_kind, doc = row.kind, row.doc_no
+        access.record(uow, principal, RENDER, **_ids(session, row), target=name)
+        return name, row.kind, row.doc_no, data, hashes, new
+
+    name, kind, doc, data, hashes, new = _read(uow, principal, q.key, RENDER, work)
     files: dict[str, Path] = {}
-    if out_dir is not None:
-        folder = Path(out_dir)
+    if q.out_dir is not None:
+        folder = Path(q.out_dir)
         folder.mkdir(parents=True, exist_ok=True)
         for fmt, blob in data.items():
-            path = folder / _file_name(name, rendered_kind, fmt)
+            path = folder / _file_name(name, kind, fmt)
             path.write_bytes(blob)
             files[fmt] = path
-    return Rendered(name, doc, rendered_kind, files, hashes, tuple(new))
+    return Rendered(name, doc, kind, files, hashes, tuple(new))
 
 
-def notices_dir() -> Path:
-    """Where flows write notice files: FOI_NOTICES_DIR; else notices/ beside the SQLite database
-    file (out/notices/ for `make demo`); else ./notices."""
-    env = os.environ.get("FOI_NOTICES_DIR")
-    if env:
-        return Path(env)
-    url = db.database_url()
+def notices_dir(settings: Settings) -> Path:
+    """Where flows write notice files: Settings.notices_dir (FOI_NOTICES_DIR); else notices/
+    beside the SQLite database file (out/notices/ for `make demo`); else ./notices."""
+    if settings.notices_dir:
+        return Path(settings.notices_dir)
+    url = settings.database_url
     if url.startswith("sqlite:///") and url[len("sqlite:///"):] not in ("", ":memory:"):
         return Path(url[len("sqlite:///"):]).parent / "notices"
     return Path("notices")
 
 
-def render_step(case_no: str, seq: int, out_dir: Path | str, formats: Iterable[str] = FORMATS,
-                *, url: str | None = None) -> list[Rendered]:
-    """The files of the notices that one step (case, event number) issued, written to out_dir."""
-    with db.session_scope(url) as session:
-        ids = [r.id for r in for_event(session, case_no, seq)]
-    return [render(str(i), out_dir, formats, url=url) for i in ids]
+def render_step(case_no: str, seq: int, uow: UnitOfWork, principal: Principal,
+                out_dir: Path | str | None = None, formats: Iterable[str] = FORMATS) -> list[Rendered]:
+    """The files of the notices that one step (case, event number) issued, written to out_dir
+    (default: notices_dir of the unit of work's Settings); each rendering as render() above."""
+    formats = _check_formats(formats)
+    with uow:
+        ids = [r.id for r in for_event(uow.session, case_no, seq)]
+    folder = out_dir if out_dir is not None else notices_dir(uow.settings)
+    return [render(RenderRequest(str(i), folder, formats), uow, principal) for i in ids]

@@ -1,6 +1,7 @@
 """The notice templates: where they live, their versions, and the sandboxed Jinja2 environment.
 
-Templates are HTML (templates/*.html.j2 at the project root, or FOI_TEMPLATES_DIR). The
+Templates are HTML (templates/*.html.j2 at the project root, or the folder of Settings.templates_dir,
+FOI_TEMPLATES_DIR, which the entry points read and hand down: nothing here reads the environment). The
 environment is jinja2.sandbox.ImmutableSandboxedEnvironment with autoescaping on and
 StrictUndefined: a template cannot reach Python internals or change its data, any text given to
 it is escaped, and a missing field — or a field that is None — is an error, never a blank.
@@ -36,12 +37,12 @@ class TemplateProblem(FoiError):
     """A notice template is missing, broken, or asks for a field the notice does not have."""
 
 
-def templates_dir() -> Path:
-    """FOI_TEMPLATES_DIR, else templates/ at the project root."""
-    env = os.environ.get("FOI_TEMPLATES_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3] / "templates"
+SHIPPED_TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
+
+
+def templates_dir(folder: Path | str | None = None) -> Path:
+    """The configured folder (Settings.templates_dir), else templates/ at the project root."""
+    return Path(folder) if folder else SHIPPED_TEMPLATES
 
 
 # ----- filters and globals (the only functions a template can call) ---------------------------
@@ -167,9 +168,10 @@ def _signature(folder: Path) -> tuple:
 _current: dict[Path, tuple[tuple, TemplateSet]] = {}
 
 
-def current_set() -> TemplateSet:
-    """The templates as they are on disk now (re-read when a file changes)."""
-    folder = templates_dir()
+def current_set(folder: Path | str | None = None) -> TemplateSet:
+    """The templates of `folder` (default: the shipped ones) as they are on disk now (re-read
+    when a file changes)."""
+    folder = templates_dir(folder)
     sig = _signature(folder)
     cached = _current.get(folder)
     if cached is None or cached[0] != sig:

@@ -8,7 +8,7 @@ A step sent again with the same request id is applied once and answered with the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from sqlalchemy import select, update
@@ -23,11 +23,13 @@ from ..domain.calendar import WorkingCalendar
 from ..domain.case import Case, Command, Event, State, replay, transition
 from ..domain.clock import Schedule
 from ..domain.errors import FoiError, InputError
+from ..domain.identity import Principal
+from ..domain.policy import Action, NotFound, authorize
 from ..notices import catalog as notice_catalog
-from ..storage import db
 from ..storage.calendar_repo import loaded_years
 from ..storage.models import AgencyRow, ApplicantRow, CaseEventRow, CaseRow
 from ..storage.numbering import take_numbers
+from ..storage.uow import UnitOfWork
 from . import directory
 
 MAX_SUBJECT = 5000
@@ -127,28 +129,31 @@ def _issue_notices(session: Session, row: CaseRow, agency_row: AgencyRow, ev: Ev
                     case=case, schedule=schedule, calendar=calendar, settings=settings)
 
 
-def _check_actor_agency(session: Session, actor: directory.Actor, agency_id: int) -> None:
-    """Staff act on cases of their own agency; a government's staff also on bodies under it."""
-    if actor.agency_id == agency_id:
-        return
-    row = session.get(AgencyRow, agency_id)
-    while row is not None and row.parent_id is not None:
-        if row.parent_id == actor.agency_id:
-            return
-        row = session.get(AgencyRow, row.parent_id)
-    raise InputError("actor", "工作人员只能办理本机关（或下属机关）的案件", f"{actor.code} 不属于该机关")
+def _agency_of(uow: UnitOfWork, agency_id: int) -> AgencyRow:
+    row = uow.session.get(AgencyRow, agency_id)
+    assert row is not None
+    return row
 
 
-def _existing(session: Session, request_id: str | None) -> StepResult | None:
-    """The result a request id got the first time: the case as it was right after that step."""
+def _existing(session: Session, request_id: str | None, *, case_id: int | None = None,
+              agency_id: int | None = None) -> StepResult | None:
+    """The result a request id got the first time: the case as it was right after that step.
+
+    A request id belongs to the case it was made for: the same id sent for another case (or,
+    for a registration, another agency) is refused, never answered with the other case.
+    """
     if not request_id:
         return None
     ev = session.scalar(select(CaseEventRow).where(CaseEventRow.request_id == request_id))
     if ev is None:
         return None
     row = session.get(CaseRow, ev.case_id)
-    agency_row = session.get(AgencyRow, row.agency_id) if row else None
-    assert row is not None and agency_row is not None
+    assert row is not None
+    mismatch = (row.id != case_id) if case_id is not None else (ev.kind != "register" or row.agency_id != agency_id)
+    if mismatch:
+        raise InputError("request_id", REQUEST_ID_RULE, "该请求编号已用于另一件案件或另一项办理")
+    agency_row = session.get(AgencyRow, row.agency_id)
+    assert agency_row is not None
     history = session.scalars(select(CaseEventRow).where(CaseEventRow.case_id == row.id,
                                                          CaseEventRow.seq <= ev.seq)
                               .order_by(CaseEventRow.seq)).all()
@@ -158,25 +163,26 @@ def _existing(session: Session, request_id: str | None) -> StepResult | None:
                       schedule.reply_due, stored_provisional(schedule), repeated=True)
 
 
+REQUEST_ID_RULE = "请求编号为1–64个可打印字符，只对应一件案件的一项办理（重复提交时原样答复）"
+
+
 def _check_request_id(request_id: str | None) -> None:
-    if request_id is not None and not 1 <= len(request_id) <= 64:
-        raise InputError("request_id", "请求编号为1–64个字符", "请求编号为空或过长")
+    if request_id is not None and (not isinstance(request_id, str) or not 1 <= len(request_id) <= 64
+                                   or not request_id.isprintable()):
+        raise InputError("request_id", REQUEST_ID_RULE, "请求编号为空、过长或含控制字符")
 
 
-def _once(url: str | None, request_id: str | None, work) -> StepResult:
-    """Run `work(session)` in one transaction; a repeated request id returns the first result."""
-    _check_request_id(request_id)
+def _once(uow: UnitOfWork, work) -> StepResult:
+    """Run `work()` in one transaction of `uow`; a lost race becomes ConflictError (or, for a
+    request id already applied meanwhile, its first result)."""
     try:
-        with db.session_scope(url) as session:
-            found = _existing(session, request_id)
-            if found is not None:
-                return found
-            return work(session)
+        with uow:
+            return work(None)
     except (IntegrityError, OperationalError) as exc:
         if isinstance(exc, OperationalError) and "locked" not in str(exc):
             raise
-        with db.session_scope(url) as session:
-            found = _existing(session, request_id)
+        with uow:
+            found = work(exc)
         if found is not None:
             return found
         raise ConflictError("case", "同一案件的办理须依次进行", "本案已被他人同时办理，请刷新后重试") from None
@@ -193,36 +199,71 @@ def check_subject(subject: str) -> None:
         raise InputError("subject", RULE_NO_NUL, "含有空字符（\\x00）")
 
 
-def register(*, agency: str, applicant: Applicant, channel: str, received: dt.date, subject: str,
-             actor: str, request_id: str | None = None, today: dt.date | None = None,
-             url: str | None = None) -> StepResult:
-    """Register a new application (intake): the case number, the history's first event."""
-    today = today or localtime.today()
-    check_subject(subject)
+@dataclass(frozen=True)
+class Register:
+    """A new application (intake) for an agency."""
 
-    def work(session: Session) -> StepResult:
-        agency_row = directory.agency(session, agency)
-        who = directory.actor(session, actor)
-        _check_actor_agency(session, who, agency_row.id)
+    agency: str
+    applicant: Applicant
+    channel: str
+    received: dt.date
+    subject: str
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One move on one case: the move, its legal date and its data."""
+
+    case_no: str
+    kind: str
+    on: dt.date
+    data: Mapping[str, Any] = field(default_factory=dict)
+    request_id: str | None = None
+
+
+def _event_row(case_id: int, seq: int, ev: Event, t, cmd_request_id: str | None,
+               principal: Principal) -> CaseEventRow:
+    return CaseEventRow(case_id=case_id, seq=seq, kind=ev.kind, on=ev.on, actor=ev.actor,
+                        data=dict(ev.data), basis=ev.basis, request_id=cmd_request_id,
+                        recorded_at=localtime.now(), operator=principal.operator[:80],
+                        backdated=t.backdated)
+
+
+def register(cmd: Register, uow: UnitOfWork, principal: Principal, *,
+             today: dt.date | None = None) -> StepResult:
+    """Register a new application (intake): the case number, the history's first event."""
+    today = today or uow.settings.legal_today()
+    check_subject(cmd.subject)
+    _check_request_id(cmd.request_id)
+
+    def work(race) -> StepResult | None:
+        session = uow.session
+        agency_row = directory.agency(session, cmd.agency)
+        authorize(principal, Action.CASE_REGISTER, uow.directory.agency_path(agency_row.id), agency_row.code)
+        found = _existing(session, cmd.request_id, agency_id=agency_row.id)
+        if found is not None or race is not None:
+            return found
         calendar = session_calendar(session)
         settings = directory.agency_settings(agency_row)
-        t = transition(Case(), Command("register", received, who.code, who.role, {"channel": channel}),
+        t = transition(Case(), Command("register", cmd.received, principal.code, principal.roles,
+                                       {"channel": cmd.channel}),
                        calendar, today=today, settings=settings)
         ev, case, schedule = t.event, t.case, t.schedule
+        applicant = cmd.applicant
         app_row = ApplicantRow(kind=applicant.kind, name=applicant.name, id_type=applicant.id_type,
                                id_number=applicant.id_number, contact=applicant.contact)
         session.add(app_row)
         session.flush()
+        received = cmd.received
         n = take_numbers(session, agency_row.id, "case", received.year)
         row = CaseRow(case_no=f"{agency_row.code}-{received.year}-{n:05d}", agency_id=agency_row.id,
-                      applicant_id=app_row.id, applicant_kind=applicant.kind, handler=who.code,
-                      channel=channel, subject=subject, received=received,
+                      applicant_id=app_row.id, applicant_kind=applicant.kind, handler=principal.code,
+                      channel=cmd.channel, subject=cmd.subject, received=received,
                       rules=ev.data["rules"], version=1, **derived_columns(case, schedule))
         session.add(row)
         session.flush()
-        ev_row = CaseEventRow(case_id=row.id, seq=1, kind=ev.kind, on=ev.on, actor=ev.actor,
-                              data=dict(ev.data), basis=ev.basis, request_id=request_id,
-                              recorded_at=localtime.now())
+        ev_row = _event_row(row.id, 1, ev, t, cmd.request_id, principal)
         session.add(ev_row)
         session.flush()
         for column, value in alert_marks(None, row, ev_row.id).items():
@@ -230,40 +271,43 @@ def register(*, agency: str, applicant: Applicant, channel: str, received: dt.da
         _issue_notices(session, row, agency_row, ev, 1, case, schedule, calendar, settings)
         return StepResult(row.case_no, 1, ev.kind, row.state, None, row.reply_due, row.provisional)
 
-    return _once(url, request_id, work)
+    return _once(uow, work)
 
 
 def load(session: Session, case_no: str) -> tuple[CaseRow, list[Event], Case]:
-    row = session.scalar(select(CaseRow).where(CaseRow.case_no == case_no))
+    row = session.scalar(select(CaseRow).where(CaseRow.case_no == case_no)) \
+        if isinstance(case_no, str) and len(case_no) <= 60 else None
     if row is None:
-        raise InputError("case_no", "须为已登记的案件编号", f"未知的案件“{case_no}”")
+        shown = case_no if isinstance(case_no, str) and case_no.isprintable() else repr(case_no)
+        raise NotFound("case_no", "须为已登记的案件编号", f"未知的案件“{shown[:60]}”")
     rows = session.scalars(select(CaseEventRow).where(CaseEventRow.case_id == row.id)
                            .order_by(CaseEventRow.seq)).all()
     events = [_event(r) for r in rows]
     return row, events, replay(events)
 
 
-def step(case_no: str, kind: str, *, on: dt.date, actor: str, data: Mapping[str, Any] | None = None,
-         request_id: str | None = None, today: dt.date | None = None,
-         url: str | None = None) -> StepResult:
+def step(cmd: Step, uow: UnitOfWork, principal: Principal, *,
+         today: dt.date | None = None) -> StepResult:
     """One move on one case, in one transaction."""
-    today = today or localtime.today()
+    today = today or uow.settings.legal_today()
+    _check_request_id(cmd.request_id)
 
-    def work(session: Session) -> StepResult:
-        row, _events, case = load(session, case_no)
-        who = directory.actor(session, actor)
-        _check_actor_agency(session, who, row.agency_id)
-        agency_row = session.get(AgencyRow, row.agency_id)
-        assert agency_row is not None
+    def work(race) -> StepResult | None:
+        session = uow.session
+        row, _events, case = load(session, cmd.case_no)
+        authorize(principal, Action.CASE_STEP, uow.directory.agency_path(row.agency_id), row.case_no)
+        found = _existing(session, cmd.request_id, case_id=row.id)
+        if found is not None or race is not None:
+            return found
+        agency_row = _agency_of(uow, row.agency_id)
         calendar = session_calendar(session)
         settings = directory.agency_settings(agency_row)
-        t = transition(case, Command(kind, on, who.code, who.role, dict(data or {})), calendar,
-                       today=today, settings=settings)
+        t = transition(case, Command(cmd.kind, cmd.on, principal.code, principal.roles,
+                                     dict(cmd.data or {})),
+                       calendar, today=today, settings=settings)
         ev = t.event
         seq = row.event_count + 1
-        ev_row = CaseEventRow(case_id=row.id, seq=seq, kind=ev.kind, on=ev.on, actor=ev.actor,
-                              data=dict(ev.data), basis=ev.basis, request_id=request_id,
-                              recorded_at=localtime.now())
+        ev_row = _event_row(row.id, seq, ev, t, cmd.request_id, principal)
         session.add(ev_row)
         session.flush()
         derived = derived_columns(t.case, t.schedule)
@@ -275,7 +319,7 @@ def step(case_no: str, kind: str, *, on: dt.date, actor: str, data: Mapping[str,
         if done.rowcount != 1:
             raise IntegrityError("version", None, Exception("stale case version"))
         _issue_notices(session, row, agency_row, ev, seq, t.case, t.schedule, calendar, settings)
-        return StepResult(case_no, seq, ev.kind, derived["state"], derived["outcome"],
+        return StepResult(row.case_no, seq, ev.kind, derived["state"], derived["outcome"],
                           derived["reply_due"], derived["provisional"])
 
-    return _once(url, request_id, work)
+    return _once(uow, work)

@@ -1,12 +1,19 @@
 """E-mail digests of a sweep: one mail per recipient listing their agencies' new alerts (SMTP).
 
-Recipients are staff with an address in `alert_recipients` (`foi notify set`); each gets the
-alerts the sweep raised for their agency and every body under it, and the cases it closed
+    set_recipient(SetRecipient(staff, email, enabled), uow, principal)   # an admin (NOTIFY_MANAGE)
+    list_recipients(agency, uow, principal)                              # likewise
+    send_digests(result, uow, principal) -> SendReport                   # after a sweep
+
+Recipients are staff with an address in `alert_recipients` (`foi notify set`); who receives the
+supervisors' digest is set by an admin of the recipient's agency or of a government above it
+(Action.NOTIFY_MANAGE), and each change is recorded in staff_changes (change "notify_address",
+with who and through which operator). Each recipient gets the alerts the sweep raised in their
+agency and the bodies under it whose board they may read, and the cases it closed
 automatically there — one mail per recipient per sweep, none when there is nothing new.
 
-SMTP settings come from the environment:
-FOI_SMTP_HOST (no host: no mail), FOI_SMTP_PORT (default 25, or 465 with FOI_SMTP_SSL),
-FOI_SMTP_USER / FOI_SMTP_PASSWORD (login when a user is given), FOI_SMTP_FROM (sender address),
+SMTP comes from the settings (config.SmtpSettings, `uow.settings.smtp`): FOI_SMTP_HOST (no
+host: no mail), FOI_SMTP_PORT (default 25, or 465 with FOI_SMTP_SSL), FOI_SMTP_USER /
+FOI_SMTP_PASSWORD (login when a user is given), FOI_SMTP_FROM (sender address),
 FOI_SMTP_STARTTLS=true (upgrade the connection), FOI_SMTP_SSL=true (implicit TLS),
 FOI_SMTP_TIMEOUT (seconds, default 30).
 """
@@ -14,7 +21,6 @@ FOI_SMTP_TIMEOUT (seconds, default 30).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -23,92 +29,139 @@ from email.utils import formataddr, make_msgid
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from .. import localtime
+from ..config import SmtpSettings
 from ..domain import alerts as A
 from ..domain.errors import InputError
+from ..domain.identity import Principal, roles_text
+from ..domain.policy import Action, authorize
 from ..labels import fmt_date, move_label, outcome_label
 from ..storage.alert_tables import AlertRecipientRow
 from ..storage.models import AgencyRow, StaffRow
-from . import board, directory
-from .sweep import SweepResult
+from ..storage.repositories import Account
+from ..storage.uow import UnitOfWork
+from . import access, auth, board
+from .sweep import ALL_AGENCIES, SweepResult
 
 SUBJECT_PREFIX = "【政府信息公开期限督办】"
 SENDER_NAME = "政府信息公开期限督办"
 MAX_ADDRESS = 254
+CHANGE = "notify_address"
 
 
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int
-    sender: str
-    user: str = ""
-    password: str = ""
-    starttls: bool = False
-    ssl: bool = False
-    timeout: float = 30.0
-
-    @classmethod
-    def from_env(cls) -> SmtpSettings | None:
-        """The configured server, or None when FOI_SMTP_HOST is not set (mail is off)."""
-        host = os.environ.get("FOI_SMTP_HOST", "").strip()
-        if not host:
-            return None
-        use_ssl = _flag("FOI_SMTP_SSL")
-        port_text = os.environ.get("FOI_SMTP_PORT", "").strip() or ("465" if use_ssl else "25")
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise InputError("FOI_SMTP_PORT", "邮件服务器端口为1–65535的整数", f"无效的端口“{port_text}”")
-        sender = os.environ.get("FOI_SMTP_FROM", "").strip()
-        if "@" not in sender:
-            raise InputError("FOI_SMTP_FROM", "须设置发件人邮箱地址", f"无效的发件人“{sender}”")
-        return cls(host, int(port_text), sender, os.environ.get("FOI_SMTP_USER", ""),
-                   os.environ.get("FOI_SMTP_PASSWORD", ""), _flag("FOI_SMTP_STARTTLS"), use_ssl,
-                   float(os.environ.get("FOI_SMTP_TIMEOUT", "30") or 30))
+def check_smtp(settings: SmtpSettings) -> SmtpSettings | None:
+    """The configured server, or None when no host is set (mail is off)."""
+    if not settings.enabled:
+        return None
+    if "@" not in settings.sender.strip():
+        raise InputError("FOI_SMTP_FROM", "须设置发件人邮箱地址", f"无效的发件人“{settings.sender}”")
+    return settings
 
 
 # ----- recipients ----------------------------------------------------------------------------------
 
 def check_address(address: str) -> str:
-    address = address.strip()
+    address = address.strip() if isinstance(address, str) else ""
     local, at, domain = address.rpartition("@")
-    if not at or not local or "." not in domain or len(address) > MAX_ADDRESS or " " in address:
-        raise InputError("email", "电子邮箱地址形如 name@example.gov.cn", f"无效的地址“{address}”")
+    if not at or not local or "." not in domain or len(address) > MAX_ADDRESS or " " in address \
+            or not address.isprintable():
+        shown = address if address.isprintable() else repr(address)
+        raise InputError("email", "电子邮箱地址形如 name@example.gov.cn", f"无效的地址“{shown[:80]}”")
     return address
 
 
-def set_recipient(session: Session, staff_code: str, email: str | None, enabled: bool = True) -> AlertRecipientRow:
+@dataclass(frozen=True)
+class SetRecipient:
     """Give a member of staff an address for the digests (or switch them off: enabled=False)."""
-    staff = session.scalar(select(StaffRow).where(StaffRow.code == staff_code))
-    if staff is None or not staff.active:
-        raise InputError("staff", "须为已登记且在职的工作人员", f"未知的工作人员“{staff_code}”")
+
+    staff: str
+    email: str | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Recipient:
+    staff: str
+    name: str
+    roles: frozenset
+    agency: str
+    email: str
+    enabled: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"staff": self.staff, "name": self.name, "roles": sorted(r.value for r in self.roles),
+                "roles_label": roles_text(self.roles), "agency": self.agency, "email": self.email,
+                "enabled": self.enabled}
+
+
+def _staff(uow: UnitOfWork, code: str) -> Account:
+    found = uow.directory.account_by_code(code) if isinstance(code, str) else None
+    if found is None or found.kind != "person" or not found.active:
+        shown = code if isinstance(code, str) and code.isprintable() else repr(code)
+        raise InputError("staff", "须为已登记且在职的工作人员", f"未知的工作人员“{shown[:60]}”")
+    return found
+
+
+def set_recipient(cmd: SetRecipient, uow: UnitOfWork, principal: Principal) -> Recipient:
+    """In the caller's transaction: an admin of the recipient's agency (or of a government above
+    it) sets where their digest goes; the change is recorded with who made it."""
+    staff = _staff(uow, cmd.staff)
+    authorize(principal, Action.NOTIFY_MANAGE, uow.directory.agency_path(staff.agency_id), staff.code)
+    session = uow.session
     row = session.get(AlertRecipientRow, staff.id)
+    previous = None if row is None else {"email": row.email, "enabled": row.enabled}
+    now = localtime.now()
     if row is None:
-        if email is None:
-            raise InputError("email", "首次设置须给出电子邮箱地址", f"{staff_code} 尚无邮箱")
-        row = AlertRecipientRow(staff_id=staff.id, email=check_address(email), enabled=enabled,
-                                updated_at=localtime.now())
+        if cmd.email is None:
+            raise InputError("email", "首次设置须给出电子邮箱地址", f"{staff.code} 尚无邮箱")
+        row = AlertRecipientRow(staff_id=staff.id, email=check_address(cmd.email),
+                                enabled=bool(cmd.enabled), updated_at=now)
         session.add(row)
     else:
-        if email is not None:
-            row.email = check_address(email)
-        row.enabled = enabled
-        row.updated_at = localtime.now()
+        if cmd.email is not None:
+            row.email = check_address(cmd.email)
+        row.enabled = bool(cmd.enabled)
+        row.updated_at = now
     session.flush()
-    return row
+    uow.directory.record_change(staff.id, CHANGE, {"email": row.email, "enabled": row.enabled,
+                                                   "previous": previous},
+                                by=principal.code, operator=principal.operator, at=now)
+    agency = uow.directory.agency_by_id(staff.agency_id)
+    return Recipient(staff.code, staff.name, staff.roles, agency.code if agency else "", row.email,
+                     row.enabled)
 
 
-def recipients(session: Session) -> list[tuple[StaffRow, AgencyRow, AlertRecipientRow]]:
+def recipients(session, agency_ids: list[int] | None = None) -> list[tuple[StaffRow, AgencyRow, AlertRecipientRow]]:
+    """Every recipient (in these agencies), by agency and code: for the digests."""
     q = (select(StaffRow, AgencyRow, AlertRecipientRow)
          .join(AlertRecipientRow, AlertRecipientRow.staff_id == StaffRow.id)
          .join(AgencyRow, AgencyRow.id == StaffRow.agency_id)
          .order_by(AgencyRow.code, StaffRow.code))
+    if agency_ids is not None:
+        q = q.where(StaffRow.agency_id.in_(agency_ids))
     return [tuple(r) for r in session.execute(q)]  # type: ignore[misc]
+
+
+def list_recipients(agency: str | None, uow: UnitOfWork, principal: Principal) -> list[Recipient]:
+    """In the caller's transaction: the recipients in an agency and the bodies under it (default:
+    the admin's own), for whoever may manage them (Action.NOTIFY_MANAGE)."""
+    if agency is not None:
+        found = uow.directory.agency_by_code(agency) if isinstance(agency, str) else None
+        if found is None:
+            shown = agency if isinstance(agency, str) and agency.isprintable() else repr(agency)
+            raise InputError("agency", "须为已登记的机关代码", f"未知的机关“{shown[:60]}”")
+        root_id = found.id
+    else:
+        root_id = principal.agency_id
+    authorize(principal, Action.NOTIFY_MANAGE,
+              uow.directory.agency_path(root_id) if root_id else None, agency or "")
+    out = []
+    for s, a, r in recipients(uow.session, uow.directory.subtree_ids(root_id)):
+        account = uow.directory.account_by_id(s.id)
+        out.append(Recipient(s.code, s.name, account.roles if account else frozenset(), a.code,
+                             r.email, r.enabled))
+    return out
 
 
 # ----- the digest ----------------------------------------------------------------------------------
@@ -142,23 +195,33 @@ def _level_counts(rows: list[board.BoardRow]) -> str:
                     if lv.value in counts)
 
 
-def compose(session: Session, result: SweepResult) -> list[Digest]:
-    """The digests of one sweep: one per enabled recipient with something new in their agencies."""
+def compose(uow: UnitOfWork, result: SweepResult, principal: Principal) -> list[Digest]:
+    """In the caller's transaction: the digests of one sweep, one per enabled recipient with
+    something new in the agencies whose board they may read (their own, and for a supervisor or
+    head the bodies under it); each is recorded in the access log as the recipient's read."""
     out: list[Digest] = []
     if result.sweep_id is None:
         return out
+    session = uow.session
+    parents = board._parents(session)
     closes_by_agency: dict[int, list] = {}
     for c in result.auto_closed:
         closes_by_agency.setdefault(c.agency_id, []).append(c)
     for staff, agency, rec in recipients(session):
-        if not rec.enabled or not staff.active:
+        if not rec.enabled or not staff.active or staff.kind != "person":
             continue
-        ids = directory.subtree_ids(session, agency)
+        account = uow.directory.account_by_id(staff.id)
+        assert account is not None
+        reader = auth.make_principal(uow, account, operator=principal.operator or "system", via="mail")
+        ids = board.readable(session, reader, agency.id, parents)
+        if not ids:
+            continue
         rows = board.sweep_alerts(session, result.sweep_id, ids)
         closes = [c for i in ids for c in closes_by_agency.get(i, [])]
         if not rows and not closes:
             continue
         out.append(_digest(staff, agency, rec, result.today, rows, closes))
+        access.record(uow, reader, board.ACTION, agency_id=agency.id, target=f"digest:{result.sweep_id}")
     return out
 
 
@@ -194,7 +257,7 @@ def _digest(staff: StaffRow, agency: AgencyRow, rec: AlertRecipientRow, today: d
         for c in failed:
             lines.append(f"  {c.case_no}  {move_label(c.move)}：{c.error}")
         lines.append("")
-    lines += ["全部未处理的提醒：foi board" + f" --agency {agency.code}", "",
+    lines += [f"全部未处理的提醒：foi board --as {staff.code}", "",
               "（本邮件由系统自动发送，请勿直接回复。）"]
     return Digest(staff.code, staff.name, rec.email, subject, "\n".join(lines), len(rows), len(done))
 
@@ -211,17 +274,37 @@ class SendReport:
         return {"sent": self.sent, "failed": self.failed, "disabled": self.disabled}
 
 
+def send_digests(result: SweepResult, uow: UnitOfWork, principal: Principal) -> SendReport:
+    """After a sweep, by whoever ran it (Action.SWEEP_RUN over the agencies it swept): compose
+    the digests (one transaction of `uow`) and send them over the settings' SMTP server."""
+    smtp = check_smtp(uow.settings.smtp)
+    if smtp is None or result.sweep_id is None:
+        return SendReport(disabled=smtp is None)
+    with uow:
+        if result.scope is None:
+            authorize(principal, Action.SWEEP_RUN, None, ALL_AGENCIES)
+        else:
+            for code in result.scope:
+                found = uow.directory.agency_by_code(code)
+                authorize(principal, Action.SWEEP_RUN,
+                          uow.directory.agency_path(found.id) if found else None, code)
+        digests = compose(uow, result, principal)
+    return send(digests, smtp)
+
+
 def send(digests: list[Digest], settings: SmtpSettings | None) -> SendReport:
-    """Send each digest over one SMTP connection; a refused address does not stop the others."""
+    """Send each digest over one SMTP connection; a refused address does not stop the others.
+    No settings, or no host in them: nothing is sent (the report says mail is off)."""
+    settings = check_smtp(settings) if settings is not None else None
     report = SendReport(disabled=settings is None)
     if settings is None or not digests:
         return report
     try:
         if settings.ssl:
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port_or_default, timeout=settings.timeout,
                                                   context=ssl.create_default_context())
         else:
-            smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+            smtp = smtplib.SMTP(settings.host, settings.port_or_default, timeout=settings.timeout)
         with smtp:
             if settings.starttls:
                 smtp.starttls(context=ssl.create_default_context())
@@ -238,5 +321,5 @@ def send(digests: list[Digest], settings: SmtpSettings | None) -> SendReport:
     except (OSError, smtplib.SMTPException) as exc:
         for d in digests:
             if d.email not in report.sent:
-                report.failed.setdefault(d.email, f"无法连接或登录邮件服务器 {settings.host}:{settings.port}：{exc}")
+                report.failed.setdefault(d.email, f"无法连接或登录邮件服务器 {settings.host}:{settings.port_or_default}：{exc}")
     return report

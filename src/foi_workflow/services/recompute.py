@@ -1,12 +1,16 @@
 """After a calendar load: recompute every open case's dates, record an event where they moved.
 
+    recompute_open_cases(uow, principal, today=...)   # Action.CALENDAR_MANAGE: an admin of a
+                                                      # top-level government, or the scheduler
+
 The open cases whose stored dates were computed with another calendar version are found with
 one query, their histories read set-wise (chunks of CHUNK cases) and replayed; the new dates
 are the schedule under the calendar in force. A case whose stored dates (or their provisional
 mark) changed gets a `dates_recomputed` event through services.cases.step (one transaction,
 request id from the case and the calendar version, so a rerun records nothing twice) by the
-agency's system actor; that step also stores the new dates. The others only have their
-calendar_version brought up to date (one UPDATE per chunk, guarded by the case version).
+agency's system actor (services/auth.system_principal), with the operator naming who asked for
+it; that step also stores the new dates. The others only have their calendar_version brought
+up to date (one UPDATE per chunk, guarded by the case version).
 """
 
 from __future__ import annotations
@@ -17,14 +21,14 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
-from .. import localtime
 from ..domain.case import State, replay
 from ..domain.errors import FoiError
-from ..storage import db
+from ..domain.identity import Principal
+from ..domain.policy import Action, authorize
 from ..storage.models import AgencyRow, CaseEventRow, CaseRow
+from ..storage.uow import UnitOfWork
+from . import auth, directory
 from . import cases as case_service
-from . import directory
-from .sweep import system_actors
 
 CHUNK = 2000
 # The stored dates an event reports on (derived columns of services.cases), and the mark.
@@ -68,11 +72,21 @@ class RecomputeReport:
                 "failed": sum(1 for m in self.moved if not m.ok)}
 
 
-def recompute_open_cases(*, today: dt.date | None = None, url: str | None = None) -> RecomputeReport:
+def _operator(principal: Principal) -> str:
+    """The operator recorded on the system actor's events: who asked for the recompute."""
+    if principal.is_system:
+        return principal.operator or principal.code
+    return f"{principal.operator}/{principal.code}"[:80]
+
+
+def recompute_open_cases(uow: UnitOfWork, principal: Principal, *,
+                         today: dt.date | None = None) -> RecomputeReport:
     """Bring every open case's dates to the calendar in force (see the module docstring)."""
-    today = today or localtime.today()
+    authorize(principal, Action.CALENDAR_MANAGE, None, "工作日历")
+    today = today or uow.settings.legal_today()
     todo: list[Moved] = []
-    with db.session_scope(url) as session:
+    with uow:
+        session = uow.session
         calendar = case_service.session_calendar(session)
         report = RecomputeReport(calendar.version)
         agencies = {a.id: a for a in session.scalars(select(AgencyRow))}
@@ -109,14 +123,16 @@ def recompute_open_cases(*, today: dt.date | None = None, url: str | None = None
                     [{"cid": i, "ver": chunk[i]} for i in same])
             report.unchanged += len(same)
         agency_of = {a.code: a.id for a in agencies.values()}
-    actors = system_actors({agency_of[m.agency] for m in todo}, url)
+        operator = _operator(principal)
+        actors = {aid: auth.system_principal(uow, aid, operator=operator)
+                  for aid in sorted({agency_of[m.agency] for m in todo})}
     for m in todo:
         try:
-            case_service.step(m.case_no, "dates_recomputed", on=today,
-                              actor=actors[agency_of[m.agency]],
-                              data={"calendar_version": report.calendar_version, "previous": m.before},
-                              request_id=f"recalc-{report.calendar_version}-{m.case_id}",
-                              today=today, url=url)
+            case_service.step(
+                case_service.Step(m.case_no, "dates_recomputed", today,
+                                  {"calendar_version": report.calendar_version, "previous": m.before},
+                                  f"recalc-{report.calendar_version}-{m.case_id}"),
+                uow, actors[agency_of[m.agency]], today=today)
         except FoiError as err:
             m.ok, m.error = False, err.text()
         report.moved.append(m)

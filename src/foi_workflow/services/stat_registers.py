@@ -4,6 +4,11 @@ Each entry is checked (field and rule named in Chinese) and written in one trans
 import (JSON lines or CSV with a header row) checks every line first and writes nothing if any
 line is bad. A year whose figures are locked (published) takes no more entries.
 Formats: docs/statistics.md.
+
+Every use case is `use_case(cmd, uow, principal)`, one transaction: the registers of an agency
+are written by its own clerk, head or admin (Action.STATS_WRITE), and each row records the
+staff member (`recorded_by`) and the operator through whom it came. "Today" (no future dates,
+no future years) is the settings' legal today.
 """
 
 from __future__ import annotations
@@ -14,22 +19,24 @@ import io
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import localtime
 from ..domain.errors import FoiError, InputError
+from ..domain.identity import Principal
 from ..domain.parsing import parse_date
+from ..domain.policy import Action, authorize
 from ..domain.statistics.layout import (CONSULTATION_CHANNELS, DECIMAL_CELLS, DISCLOSURE_KEYS,
                                         FEE_KINDS, NARRATIVE_SECTIONS, SECTIONS)
 from ..domain.statistics.report import yuan_to_fen
 from ..storage.models import AgencyRow
 from ..storage.statistics_tables import (ConsultationRow, DisclosureCellRow, FeeRow, LockedReportRow,
                                          NarrativeRow)
+from ..storage.uow import UnitOfWork
 from . import directory
-from .cases import _check_actor_agency
 
 MAX_COUNT = 10_000_000
 MAX_NOTE = 500
@@ -43,9 +50,14 @@ FIELDS = {
 }
 
 
-def _staff_agency(session: Session, by: str, agency: str) -> AgencyRow:
-    row = directory.agency(session, agency)
-    _check_actor_agency(session, directory.actor(session, by), row.id)
+def _writable(uow: UnitOfWork, principal: Principal, agency: Any) -> AgencyRow:
+    """The agency, if the person may write its registers (STATS_WRITE: its own clerk, head or
+    admin; a superior government's staff read the figures but do not record them in its name)."""
+    row = directory.agency(uow.session, agency) if isinstance(agency, str) else None
+    if row is None:
+        shown = agency if isinstance(agency, str) and agency.isprintable() else repr(agency)
+        raise InputError("agency", "须为已登记的机关代码", f"未知的机关“{shown[:60]}”")
+    authorize(principal, Action.STATS_WRITE, uow.directory.agency_path(row.id), row.code)
     return row
 
 
@@ -56,10 +68,10 @@ def _not_locked(session: Session, agency_row: AgencyRow, year: int) -> None:
                          f"{agency_row.name}{year}年度已锁定")
 
 
-def _year(value: Any) -> int:
+def _year(value: Any, today: dt.date) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 2008 <= value <= localtime.today().year:
+    if isinstance(value, bool) or not isinstance(value, int) or not 2008 <= value <= today.year:
         raise InputError("year", "年度为2008年至今年之间的四位整数", f"无效的年度“{value}”")
     return value
 
@@ -72,9 +84,9 @@ def _count(value: Any, name: str = "count") -> int:
     return value
 
 
-def _day(value: Any, name: str = "on") -> dt.date:
+def _day(value: Any, today: dt.date, name: str = "on") -> dt.date:
     day = parse_date(value, name)
-    if day > localtime.today():
+    if day > today:
         raise InputError(name, "日期不得晚于今天（按北京时间）", f"{day.isoformat()} 晚于今天")
     return day
 
@@ -101,11 +113,57 @@ def disclosure_value(key: str, value: Any) -> Decimal:
     return Decimal(_count(value, key))
 
 
-def set_disclosure(session: Session, *, agency: str, year: int, cells: Mapping[str, Any], by: str) -> int:
-    """Set proactive-disclosure figures (table 2 cells, older-format item counts) for a year."""
-    row = _staff_agency(session, by, agency)
-    year = _year(year)
+@dataclass(frozen=True)
+class SetDisclosure:
+    """Proactive-disclosure figures (table 2 cells, older-format item counts) of a year: set."""
+
+    agency: str
+    year: Any
+    cells: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class AddConsultation:
+    """Consultations received on a day through one channel: added up."""
+
+    agency: str
+    on: Any
+    channel: str
+    count: Any
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AddFee:
+    """A fee collected outside the cases' own fee steps: added up."""
+
+    agency: str
+    on: Any
+    kind: str
+    amount_yuan: Any
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class SetNarrative:
+    """The text of a narrative section (一、五、六) of the agency's report for the year."""
+
+    agency: str
+    year: Any
+    section: str
+    text: str
+
+
+def _who(principal: Principal) -> dict[str, str]:
+    return {"recorded_by": principal.code, "operator": principal.operator[:80]}
+
+
+def _set_disclosure(uow: UnitOfWork, principal: Principal, cmd: SetDisclosure, today: dt.date) -> int:
+    session = uow.session
+    row = _writable(uow, principal, cmd.agency)
+    year = _year(cmd.year, today)
     _not_locked(session, row, year)
+    cells = cmd.cells
     if not isinstance(cells, Mapping) or not cells:
         raise InputError("cells", "须至少给出一个登记项（项目=数值）", "没有登记项")
     checked = {k: disclosure_value(k, v) for k, v in cells.items()}
@@ -115,65 +173,89 @@ def set_disclosure(session: Session, *, agency: str, year: int, cells: Mapping[s
     for key, value in checked.items():
         text = str(value)
         if key in existing:
-            existing[key].value, existing[key].recorded_by, existing[key].recorded_at = text, by, now
+            found = existing[key]
+            found.value, found.recorded_by, found.operator, found.recorded_at = \
+                text, principal.code, principal.operator[:80], now
         else:
             session.add(DisclosureCellRow(agency_id=row.id, year=year, key=key, value=text,
-                                          recorded_by=by, recorded_at=now))
+                                          recorded_at=now, **_who(principal)))
     session.flush()
     return len(checked)
 
 
-def add_consultation(session: Session, *, agency: str, on: Any, channel: str, count: Any, by: str,
-                     note: str = "") -> None:
-    row = _staff_agency(session, by, agency)
-    day = _day(on)
-    if channel not in CONSULTATION_CHANNELS:
+def _add_consultation(uow: UnitOfWork, principal: Principal, cmd: AddConsultation, today: dt.date) -> None:
+    row = _writable(uow, principal, cmd.agency)
+    day = _day(cmd.on, today)
+    if cmd.channel not in CONSULTATION_CHANNELS:
         raise InputError("channel", "咨询渠道：" + "、".join(f"{k}（{v}）" for k, v in CONSULTATION_CHANNELS.items()),
-                         f"未知的渠道“{channel}”")
-    n = _count(count)
+                         f"未知的渠道“{cmd.channel}”")
+    n = _count(cmd.count)
     if n == 0:
         raise InputError("count", "登记的咨询人次须大于0", "人次为0")
-    _not_locked(session, row, day.year)
-    session.add(ConsultationRow(agency_id=row.id, on=day, channel=channel, count=n, note=_note(note),
-                                recorded_by=by, recorded_at=localtime.now()))
-    session.flush()
+    _not_locked(uow.session, row, day.year)
+    uow.session.add(ConsultationRow(agency_id=row.id, on=day, channel=cmd.channel, count=n,
+                                    note=_note(cmd.note), recorded_at=localtime.now(), **_who(principal)))
+    uow.session.flush()
 
 
-def add_fee(session: Session, *, agency: str, on: Any, kind: str, amount_yuan: Any, by: str,
-            note: str = "") -> None:
-    row = _staff_agency(session, by, agency)
-    day = _day(on)
-    if kind not in FEE_KINDS:
+def _add_fee(uow: UnitOfWork, principal: Principal, cmd: AddFee, today: dt.date) -> None:
+    row = _writable(uow, principal, cmd.agency)
+    day = _day(cmd.on, today)
+    if cmd.kind not in FEE_KINDS:
         raise InputError("kind", "收费种类：" + "、".join(f"{k}（{v}）" for k, v in FEE_KINDS.items()),
-                         f"未知的种类“{kind}”")
-    fen = yuan_to_fen(amount_yuan, "amount_yuan")
+                         f"未知的种类“{cmd.kind}”")
+    fen = yuan_to_fen(cmd.amount_yuan, "amount_yuan")
     if fen == 0:
         raise InputError("amount_yuan", "登记的收费金额须大于0", "金额为0")
-    _not_locked(session, row, day.year)
-    session.add(FeeRow(agency_id=row.id, on=day, kind=kind, amount_fen=fen, note=_note(note),
-                       recorded_by=by, recorded_at=localtime.now()))
-    session.flush()
+    _not_locked(uow.session, row, day.year)
+    uow.session.add(FeeRow(agency_id=row.id, on=day, kind=cmd.kind, amount_fen=fen, note=_note(cmd.note),
+                           recorded_at=localtime.now(), **_who(principal)))
+    uow.session.flush()
 
 
-def set_narrative(session: Session, *, agency: str, year: Any, section: str, text: str, by: str) -> None:
-    """The text of a narrative section (一、五、六) of the agency's report for the year."""
-    row = _staff_agency(session, by, agency)
-    year = _year(year)
-    if section not in NARRATIVE_SECTIONS:
+def _set_narrative(uow: UnitOfWork, principal: Principal, cmd: SetNarrative, today: dt.date) -> None:
+    session = uow.session
+    row = _writable(uow, principal, cmd.agency)
+    year = _year(cmd.year, today)
+    if cmd.section not in NARRATIVE_SECTIONS:
         raise InputError("section", "叙述部分：" + "、".join(f"{k}（{SECTIONS[k]}）" for k in NARRATIVE_SECTIONS),
-                         f"未知的部分“{section}”")
+                         f"未知的部分“{cmd.section}”")
+    text = cmd.text
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_NARRATIVE:
         raise InputError("text", f"正文为1至{MAX_NARRATIVE}字", "正文为空或过长")
     _not_locked(session, row, year)
     found = session.scalar(select(NarrativeRow).where(NarrativeRow.agency_id == row.id,
-                                                      NarrativeRow.year == year, NarrativeRow.section == section))
+                                                      NarrativeRow.year == year,
+                                                      NarrativeRow.section == cmd.section))
     now = localtime.now()
     if found:
-        found.text, found.recorded_by, found.recorded_at = text, by, now
+        found.text, found.recorded_by, found.operator, found.recorded_at = \
+            text, principal.code, principal.operator[:80], now
     else:
-        session.add(NarrativeRow(agency_id=row.id, year=year, section=section, text=text,
-                                 recorded_by=by, recorded_at=now))
+        session.add(NarrativeRow(agency_id=row.id, year=year, section=cmd.section, text=text,
+                                 recorded_at=now, **_who(principal)))
     session.flush()
+
+
+def set_disclosure(cmd: SetDisclosure, uow: UnitOfWork, principal: Principal) -> int:
+    """Set proactive-disclosure figures for a year; returns how many were set."""
+    with uow:
+        return _set_disclosure(uow, principal, cmd, uow.settings.legal_today())
+
+
+def add_consultation(cmd: AddConsultation, uow: UnitOfWork, principal: Principal) -> None:
+    with uow:
+        _add_consultation(uow, principal, cmd, uow.settings.legal_today())
+
+
+def add_fee(cmd: AddFee, uow: UnitOfWork, principal: Principal) -> None:
+    with uow:
+        _add_fee(uow, principal, cmd, uow.settings.legal_today())
+
+
+def set_narrative(cmd: SetNarrative, uow: UnitOfWork, principal: Principal) -> None:
+    with uow:
+        _set_narrative(uow, principal, cmd, uow.settings.legal_today())
 
 
 # ----- bulk import ----------------------------------------------------------------------------
@@ -202,7 +284,7 @@ def _records(kind: str, text: str, csv_format: bool) -> Iterable[tuple[int, Any]
             yield n, InputError("line", FORMAT_RULE, f"无法解析：{exc.msg}")
 
 
-def _apply(session: Session, kind: str, rec: Mapping[str, Any], by: str) -> None:
+def _apply(uow: UnitOfWork, principal: Principal, kind: str, rec: Mapping[str, Any], today: dt.date) -> None:
     json_keys, csv_keys = FIELDS[kind]
     allowed = json_keys | (csv_keys or set())
     unknown = sorted(set(rec) - allowed)
@@ -212,35 +294,44 @@ def _apply(session: Session, kind: str, rec: Mapping[str, Any], by: str) -> None
         cells = rec.get("cells")
         if cells is None and "key" in rec:
             cells = {rec["key"]: rec.get("value")}
-        set_disclosure(session, agency=rec.get("agency"), year=rec.get("year"), cells=cells, by=by)
+        _set_disclosure(uow, principal, SetDisclosure(rec.get("agency"), rec.get("year"), cells), today)
     elif kind == "consultation":
-        add_consultation(session, agency=rec.get("agency"), on=rec.get("on"), channel=rec.get("channel"),
-                         count=rec.get("count"), note=rec.get("note") or "", by=by)
+        _add_consultation(uow, principal, AddConsultation(rec.get("agency"), rec.get("on"), rec.get("channel"),
+                                                          rec.get("count"), rec.get("note") or ""), today)
     else:
-        add_fee(session, agency=rec.get("agency"), on=rec.get("on"), kind=rec.get("kind"),
-                amount_yuan=rec.get("amount_yuan"), note=rec.get("note") or "", by=by)
+        _add_fee(uow, principal, AddFee(rec.get("agency"), rec.get("on"), rec.get("kind"),
+                                        rec.get("amount_yuan"), rec.get("note") or ""), today)
 
 
-def import_records(session_factory: Callable[[], Any], kind: str, text: str, *, by: str,
-                   csv_format: bool = False) -> ImportReport:
-    """Import a register file: every line checked; nothing written when any line is bad."""
-    if kind not in KINDS:
-        raise InputError("kind", "登记簿：" + "、".join(KINDS), f"未知的登记簿“{kind}”")
+@dataclass(frozen=True)
+class ImportRecords:
+    """A register file: JSON lines, or CSV with a header row (csv_format)."""
+
+    kind: str
+    text: str
+    csv_format: bool = False
+
+
+class _Abort(Exception):
+    pass
+
+
+def import_records(cmd: ImportRecords, uow: UnitOfWork, principal: Principal) -> ImportReport:
+    """Import a register file in one transaction: every line checked (its agency's registers
+    must be the person's to write, like a single entry); nothing written when any line is bad."""
+    if cmd.kind not in KINDS:
+        raise InputError("kind", "登记簿：" + "、".join(KINDS), f"未知的登记簿“{cmd.kind}”")
     report = ImportReport()
-
-    class _Abort(Exception):
-        pass
-
     try:
-        with session_factory() as session:
-            directory.actor(session, by)
-            for n, rec in _records(kind, text, csv_format):
+        with uow:
+            today = uow.settings.legal_today()
+            for n, rec in _records(cmd.kind, cmd.text, cmd.csv_format):
                 try:
                     if isinstance(rec, FoiError):
                         raise rec
                     if not isinstance(rec, Mapping):
                         raise InputError("line", FORMAT_RULE, "该行不是 JSON 对象")
-                    _apply(session, kind, rec, by)  # checks everything before it adds a row
+                    _apply(uow, principal, cmd.kind, rec, today)  # checks everything before it adds a row
                     report.imported += 1
                 except FoiError as err:
                     report.errors.append({"line": n, **err.as_dict()})

@@ -14,6 +14,15 @@ closed later with a back date counts as closed on the first day after the locked
 registered after the lock with an earlier receipt date counts as received on that day (and, if
 already closed, closed on it). So the next year's carried_in is exactly the locked carried_out
 and every check still holds.
+
+Who may (domain/policy.py RULES): reading a report (REPORT_READ, logged in the access log as
+"report.read") — one's own agency, and for a head, supervisor or admin the bodies under it, so
+a government's roll-up needs that; writing registers and narratives (STATS_WRITE,
+services/stat_registers.py) — a clerk, head or admin of the agency itself; locking a year
+(STATS_LOCK) — the agency's own head or admin, for the agency and the bodies under it. Every
+use case is `use_case(cmd, uow, principal)` and runs in one transaction of the unit of work;
+"this year" is the settings' legal today. The session-level functions (table3_by_agency, …)
+are the queries behind them, for the benchmark and the tests.
 """
 
 from __future__ import annotations
@@ -21,13 +30,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import and_, case, func, insert, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from .. import localtime
 from ..domain.errors import InputError
+from ..domain.identity import Principal
+from ..domain.policy import Action, PermissionDenied, authorize
 from ..domain.statistics.checks import CheckFailure, check_report, check_rollup
 from ..domain.statistics.layout import APPLICANT_COLUMNS, TABLE2_KEYS
 from ..domain.statistics.report import (AnnualReport, RemedyRecord, Table3, count_table4,
@@ -36,7 +47,8 @@ from ..domain.statistics.report import (AnnualReport, RemedyRecord, Table3, coun
 from ..storage.models import AgencyRow, CaseEventRow, CaseRow
 from ..storage.statistics_tables import (ConsultationRow, DisclosureCellRow, FeeRow, LockedCarryRow,
                                          LockedReportRow, NarrativeRow)
-from . import directory
+from ..storage.uow import UnitOfWork
+from . import access, directory
 
 CASE_FEE_KIND = "processing"   # fees the cases collect themselves (fee_notice → fee_paid)
 
@@ -266,19 +278,124 @@ class ReportSet:
         return (self.rollups if rollup else self.own)[code]
 
 
-def build_reports(session: Session, year: int, root: str | None = None, *, check: bool = True) -> ReportSet:
-    """Reports of `year` for `root` and every body under it (None: every agency): each agency's
-    own figures, the roll-up of every agency that has bodies under it, and every check run."""
-    if year < 2008 or year > localtime.today().year:
-        raise InputError("year", "年度须在2008年至今年之间", f"无效的年度 {year}")
-    rows = list(session.scalars(select(AgencyRow)))
-    by_id = {r.id: r for r in rows}
-    if root is not None:
-        ids = directory.subtree_ids(session, directory.agency(session, root))
-    else:
-        ids = [r.id for r in rows]
+@dataclass(frozen=True)
+class BuildReports:
+    """Every report of `year` for `root` and every body under it (None: every agency)."""
+
+    year: int
+    root: str | None = None
+    check: bool = True
+
+
+@dataclass(frozen=True)
+class ReadReport:
+    """One report: an agency's own, or its roll-up (the agency and every body under it).
+    No agency: the acting person's own agency (the scheduler: the only top-level one)."""
+
+    year: int
+    agency: str | None = None
+    rollup: bool = False
+
+
+YEAR_RULE = "年度须在2008年至今年之间"
+READ = "report.read"  # the access log's action for every report read
+
+
+def check_year(year: Any, today: dt.date) -> int:
+    if isinstance(year, bool) or not isinstance(year, int) or not 2008 <= year <= today.year:
+        raise InputError("year", YEAR_RULE, f"无效的年度 {year}")
+    return year
+
+
+def _agencies(session: Session) -> dict[int, AgencyRow]:
+    return {r.id: r for r in session.scalars(select(AgencyRow))}
+
+
+def _authorize_read(uow: UnitOfWork, principal: Principal, ids: Sequence[int],
+                    by_id: Mapping[int, AgencyRow]) -> None:
+    """Every agency whose figures the read shows: a roll-up needs each body under it (REPORT_READ:
+    one's own agency; a head, supervisor or admin also the bodies under it)."""
+    for a in ids:
+        authorize(principal, Action.REPORT_READ, uow.directory.agency_path(a), by_id[a].code)
+
+
+def _target(year: int, rollup: bool = False, what: str = "") -> str:
+    return f"{year}{' rollup' if rollup else ''}{what}"
+
+
+def _logged_read(uow: UnitOfWork, principal: Principal, work: Callable[[dict[str, Any]], Any]) -> Any:
+    """Run a read in one transaction; a refusal is logged (in a transaction of its own) and raised."""
+    refused: dict[str, Any] = {}
+    try:
+        with uow:
+            return work(refused)
+    except PermissionDenied:
+        access.record_refused(uow, principal, READ, outcome="refused", **refused)
+        raise
+
+
+def build_reports(cmd: BuildReports, uow: UnitOfWork, principal: Principal) -> ReportSet:
+    """Reports of the year for the root and every body under it (None: every agency), each
+    agency's own figures, the roll-up of every agency that has bodies under it, every check run.
+    The person must be allowed to read the report of every agency included."""
+
+    def work(refused: dict[str, Any]) -> ReportSet:
+        session = uow.session
+        year = check_year(cmd.year, uow.settings.legal_today())
+        by_id = _agencies(session)
+        if cmd.root is not None:
+            root = directory.agency(session, cmd.root)
+            refused["agency_id"] = root.id
+            ids, roots = directory.subtree_ids(session, root), [root.id]
+        else:
+            ids = sorted(by_id)
+            roots = [a for a in ids if by_id[a].parent_id is None]
+        target = _target(year, what=" all")
+        refused["target"] = target
+        _authorize_read(uow, principal, ids, by_id)
+        out = _build(session, year, ids, by_id, check=cmd.check, everything=cmd.root is None)
+        for a in roots:
+            access.record(uow, principal, READ, agency_id=a, target=target)
+        return out
+
+    return _logged_read(uow, principal, work)
+
+
+def report_for(cmd: ReadReport, uow: UnitOfWork, principal: Principal
+               ) -> tuple[AnnualReport, list[CheckFailure]]:
+    """One report and what its checks found: an agency's own (its own figures only), or its
+    roll-up (the agency and every body under it: the person must be allowed to read them all)."""
+
+    def work(refused: dict[str, Any]) -> tuple[AnnualReport, list[CheckFailure]]:
+        session = uow.session
+        year = check_year(cmd.year, uow.settings.legal_today())
+        by_id = _agencies(session)
+        if cmd.agency:
+            row = directory.agency(session, cmd.agency)
+        elif principal.agency_id in by_id:
+            row = by_id[principal.agency_id]
+        else:
+            row = directory.agency(session, _only_root(session))
+        refused.update(agency_id=row.id, target=_target(year, cmd.rollup))
+        ids = directory.subtree_ids(session, row) if cmd.rollup else [row.id]
+        _authorize_read(uow, principal, ids, by_id)
+        reports = _build(session, year, ids, by_id, check=True)
+        access.record(uow, principal, READ, agency_id=row.id, target=_target(year, cmd.rollup))
+        code = row.code
+        if cmd.rollup and code not in reports.rollups:
+            return (roll_up([reports.own[code]], year=year, agency=row.name, agency_code=code,
+                            narrative=reports.own[code].narrative), reports.failures)
+        return reports.report(code, cmd.rollup), reports.failures
+
+    return _logged_read(uow, principal, work)
+
+
+def _build(session: Session, year: int, ids: Sequence[int], by_id: Mapping[int, AgencyRow], *,
+           check: bool = True, everything: bool = False) -> ReportSet:
+    """The reports of `year` for the agencies `ids` (everything: every agency there is)."""
+    ids = list(ids)
     this, before = _locks(session, year, ids)
-    t3 = table3_by_agency(session, year, ids if root is not None else None)
+    t3 = table3_by_agency(session, year, None if everything else ids)
     open_ids = [a for a in ids if a not in this]
     t4 = table4_by_agency(session, year, open_ids, before) if open_ids else {}
     fees = fees_by_agency(session, year, open_ids) if open_ids else {}
@@ -295,10 +412,11 @@ def build_reports(session: Session, year: int, root: str | None = None, *, check
                                table3=t3[a], table4=t4[a], fees_fen=fees[a], consultations=cons[a],
                                legacy_items=_legacy_items(disc[a]), narrative=narr[a])
         out.own[row.code] = rep
+    members_of = set(ids)
     children: dict[int, list[int]] = {}
     for a in ids:
         p = by_id[a].parent_id
-        if p is not None and p in set(ids):
+        if p is not None and p in members_of:
             children.setdefault(p, []).append(a)
     for a in ids:
         if a not in children:
@@ -346,17 +464,6 @@ def _check_all(session: Session, out: ReportSet, ids: Sequence[int], by_id: Mapp
     return failures
 
 
-def report_for(session: Session, year: int, agency: str | None, rollup: bool) -> tuple[AnnualReport, list[CheckFailure]]:
-    """One report: an agency's own, or its roll-up (the agency and every body under it)."""
-    code = agency or _only_root(session)
-    reports = build_reports(session, year, code)
-    if rollup and code not in reports.rollups:
-        row = directory.agency(session, code)
-        return (roll_up([reports.own[code]], year=year, agency=row.name, agency_code=code,
-                        narrative=reports.own[code].narrative), reports.failures)
-    return reports.report(code, rollup), reports.failures
-
-
 def _only_root(session: Session) -> str:
     roots = list(session.scalars(select(AgencyRow.code).where(AgencyRow.parent_id.is_(None))))
     if len(roots) != 1:
@@ -367,48 +474,68 @@ def _only_root(session: Session) -> str:
 
 # ----- locking --------------------------------------------------------------------------------
 
-def lock_period(session: Session, year: int, agency: str, by: str) -> list[str]:
-    """Lock `year` for the agency and every body under it (those already locked stay as they
-    are). Refused when the figures fail a check, or when a later year is already locked.
-    Returns the codes newly locked."""
-    directory.actor(session, by)
-    if year >= localtime.today().year:
-        raise InputError("year", "只能锁定已结束的年度", f"{year}年尚未结束")
-    root = directory.agency(session, agency)
-    ids = directory.subtree_ids(session, root)
-    later = session.execute(select(AgencyRow.code, LockedReportRow.year)
-                            .join(AgencyRow, AgencyRow.id == LockedReportRow.agency_id)
-                            .where(LockedReportRow.agency_id.in_(ids), LockedReportRow.year > year)).first()
-    if later is not None:
-        raise InputError("year", "须按年度顺序锁定：已锁定更晚年度后不能再锁定更早年度",
-                         f"{later[0]} 已锁定 {later[1]} 年")
-    reports = build_reports(session, year, agency)
-    own_failures = [f for f in reports.failures]
-    if own_failures:
-        f = own_failures[0]
-        raise InputError("year", "数字未通过年度报告核对的不能锁定", f.text())
-    this, before = _locks(session, year, ids)
-    max_case_id = session.scalar(select(func.max(CaseRow.id))) or 0
-    now = localtime.now()
-    done = []
-    by_id = {r.id: r for r in session.scalars(select(AgencyRow).where(AgencyRow.id.in_(ids)))}
-    for a in ids:
-        if a in this:
-            continue
-        code = by_id[a].code
-        figures = replace(reports.own[code], locked=True).to_json()
-        lock = LockedReportRow(agency_id=a, year=year, figures=figures, max_case_id=max_case_id,
-                               locked_by=by, locked_at=now)
-        session.add(lock)
-        session.flush()
-        _store_carry(session, lock.id, a, year, before.get(a))
-        carried = session.scalar(select(func.count()).select_from(LockedCarryRow)
-                                 .where(LockedCarryRow.lock_id == lock.id))
-        if carried != figures["table3"]["carried_out"]["total"]:  # the same rules, counted twice
-            raise RuntimeError(f"{code} {year}: {carried} carried-over cases stored, "
-                               f"{figures['table3']['carried_out']['total']} counted")
-        done.append(code)
-    return done
+@dataclass(frozen=True)
+class LockPeriod:
+    """Lock a finished year for an agency and every body under it."""
+
+    year: int
+    agency: str
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    year: int
+    locked_by: str      # the staff member
+    operator: str       # through whom (os:<user>, token:<code>, prefect:<run>)
+    locked_at: dt.datetime
+
+
+def lock_period(cmd: LockPeriod, uow: UnitOfWork, principal: Principal) -> list[str]:
+    """Lock the year for the agency and every body under it (those already locked stay as they
+    are), in one transaction, recording who (and through whom). Only the agency's own head or
+    admin may (Action.STATS_LOCK). Refused when the figures fail a check, or when a later year is
+    already locked. Returns the codes newly locked."""
+    with uow:
+        session = uow.session
+        root = directory.agency(session, cmd.agency)
+        authorize(principal, Action.STATS_LOCK, uow.directory.agency_path(root.id), root.code)
+        year = cmd.year
+        if isinstance(year, bool) or not isinstance(year, int) or year < 2008:
+            raise InputError("year", YEAR_RULE, f"无效的年度 {year}")
+        if year >= uow.settings.legal_today().year:
+            raise InputError("year", "只能锁定已结束的年度", f"{year}年尚未结束")
+        ids = directory.subtree_ids(session, root)
+        later = session.execute(select(AgencyRow.code, LockedReportRow.year)
+                                .join(AgencyRow, AgencyRow.id == LockedReportRow.agency_id)
+                                .where(LockedReportRow.agency_id.in_(ids), LockedReportRow.year > year)).first()
+        if later is not None:
+            raise InputError("year", "须按年度顺序锁定：已锁定更晚年度后不能再锁定更早年度",
+                             f"{later[0]} 已锁定 {later[1]} 年")
+        by_id = _agencies(session)
+        reports = _build(session, year, ids, by_id, check=True)
+        if reports.failures:
+            raise InputError("year", "数字未通过年度报告核对的不能锁定", reports.failures[0].text())
+        this, before = _locks(session, year, ids)
+        max_case_id = session.scalar(select(func.max(CaseRow.id))) or 0
+        now = localtime.now()
+        done = []
+        for a in ids:
+            if a in this:
+                continue
+            code = by_id[a].code
+            figures = replace(reports.own[code], locked=True).to_json()
+            lock = LockedReportRow(agency_id=a, year=year, figures=figures, max_case_id=max_case_id,
+                                   locked_by=principal.code, operator=principal.operator[:80], locked_at=now)
+            session.add(lock)
+            session.flush()
+            _store_carry(session, lock.id, a, year, before.get(a))
+            carried = session.scalar(select(func.count()).select_from(LockedCarryRow)
+                                     .where(LockedCarryRow.lock_id == lock.id))
+            if carried != figures["table3"]["carried_out"]["total"]:  # the same rules, counted twice
+                raise RuntimeError(f"{code} {year}: {carried} carried-over cases stored, "
+                                   f"{figures['table3']['carried_out']['total']} counted")
+            done.append(code)
+        return done
 
 
 def _store_carry(session: Session, lock_id: int, agency_id: int, year: int, previous: _Lock | None) -> None:
@@ -424,8 +551,17 @@ def _store_carry(session: Session, lock_id: int, agency_id: int, year: int, prev
     session.execute(insert(LockedCarryRow.__table__).from_select(["lock_id", "case_id", "applicant_kind"], q))
 
 
-def locked_years(session: Session, agency: str) -> list[tuple[int, str, dt.datetime]]:
-    row = directory.agency(session, agency)
-    return [(r.year, r.locked_by, r.locked_at) for r in session.scalars(
-        select(LockedReportRow).where(LockedReportRow.agency_id == row.id).order_by(LockedReportRow.year))]
+def locked_years(agency: str, uow: UnitOfWork, principal: Principal) -> list[LockInfo]:
+    """The agency's locked years with who locked them (a report read: REPORT_READ, logged)."""
 
+    def work(refused: dict[str, Any]) -> list[LockInfo]:
+        session = uow.session
+        row = directory.agency(session, agency)
+        refused.update(agency_id=row.id, target="locks")
+        authorize(principal, Action.REPORT_READ, uow.directory.agency_path(row.id), row.code)
+        out = [LockInfo(r.year, r.locked_by, r.operator, localtime.as_local(r.locked_at)) for r in session.scalars(
+            select(LockedReportRow).where(LockedReportRow.agency_id == row.id).order_by(LockedReportRow.year))]
+        access.record(uow, principal, READ, agency_id=row.id, target="locks")
+        return out
+
+    return _logged_read(uow, principal, work)

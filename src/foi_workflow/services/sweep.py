@@ -1,5 +1,12 @@
 """The deadline sweep: close lapsed windows, and raise the alerts that became new, set-wise in SQL.
 
+    sweep(Sweep(today=..., agencies=(...)), uow, principal) -> SweepResult
+
+Who sweeps: a person with Action.SWEEP_RUN (a supervisor or admin) over their own agency and
+the bodies under it (or the given agencies among those), or the installation's scheduler
+(services/auth.scheduler_principal: scheduled flows, `foi sweep` run by the server's operator)
+over every agency. The legal day comes from the caller, else the settings (FOI_TODAY in drills).
+
 Alerts are derived (domain/alerts.py): one holds on a day when a case's stored date and state
 put it at a level, and services/board.py reads them from the cases. The sweep writes only what
 it raised: one `alert_raises` row per agency, kind and level with the case ids, one
@@ -13,7 +20,9 @@ One sweep, for a legal day `today`:
    today are found with one indexed query each; each is then closed through
    services.cases.step (`correction_lapsed` / `fee_lapsed`, one transaction per case, request id
    derived from the case and the move, so a rerun closes nothing twice) by the agency's system
-   actor, so that it gets its event and its notice like any other step.
+   actor (services/auth.system_principal, role system), so that it gets its event and its
+   notice like any other step; the event records the sweep's operator (the flow run, the OS
+   user).
 2. Raising, in ONE transaction and ONE statement (INSERT … SELECT … GROUP BY): an alert is new
    when it holds today and the agency's last sweep (day T0, "due soon" until D0, event mark M)
    did not see it hold, which is one of
@@ -37,59 +46,27 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
-from sqlalchemy import (Date, Integer, MetaData, Table, and_, func, literal, not_, or_, select, text,
-                        union_all, update)
+from sqlalchemy import Date, Integer, and_, func, literal, not_, or_, select, text, union_all, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import localtime
 from ..domain import alerts as A
-from ..domain.case import MOVE_LABELS, Role, State
+from ..domain.case import MOVE_LABELS, State
 from ..domain.errors import FoiError, InputError
+from ..domain.identity import Principal
+from ..domain.policy import Action, authorize
 from ..domain.settings import AgencySettings
-from ..storage import db
 from ..storage.alert_tables import AlertMarkRow, AlertRaiseRow, AlertSweepRow
-from ..storage.models import AgencyRow, CaseEventRow, CaseRow, StaffRow
+from ..storage.models import AgencyRow, CaseEventRow, CaseRow
+from ..storage.notice_tables import NoticeRow
 from ..storage.numbering import wait_for_events
+from ..storage.uow import UnitOfWork
+from . import auth
 from . import cases as case_service
-from . import directory
 
-SYSTEM_NAME = "系统（期限督办）"
 DEFAULT_N = AgencySettings().alert_working_days
-
-
-# ----- the system actor --------------------------------------------------------------------------
-
-def system_code(agency: AgencyRow) -> str:
-    code = f"system-{agency.code}"
-    return code if len(code) <= 40 else f"system-{agency.id}"
-
-
-def system_actor(session: Session, agency: AgencyRow) -> str:
-    """The agency's system actor (staff of role admin, created on first use): its staff code.
-
-    It makes the moves the sweep and the calendar recompute make (domain/case.py allows admin
-    for correction_lapsed, fee_lapsed and dates_recomputed only), so the history says who.
-    """
-    code = system_code(agency)
-    row = session.scalar(select(StaffRow).where(StaffRow.code == code))
-    if row is None:
-        session.add(StaffRow(code=code, name=SYSTEM_NAME, role=Role.ADMIN.value,
-                             agency_id=agency.id, active=True))
-        session.flush()
-    elif row.role != Role.ADMIN.value or row.agency_id != agency.id or not row.active:
-        raise InputError("staff", "系统账户代码为 system-<机关代码>，须为本机关在职的管理员角色",
-                         f"工作人员“{code}”已被占用")
-    return code
-
-
-def system_actors(agency_ids: Iterable[int], url: str | None = None) -> dict[int, str]:
-    """System actor codes for these agencies (one short transaction)."""
-    ids = sorted(set(agency_ids))
-    if not ids:
-        return {}
-    with db.session_scope(url) as session:
-        rows = session.scalars(select(AgencyRow).where(AgencyRow.id.in_(ids))).all()
-        return {r.id: system_actor(session, r) for r in rows}
+ALL_AGENCIES = "全部机关"
 
 
 # ----- results -----------------------------------------------------------------------------------
@@ -120,6 +97,8 @@ class SweepResult:
     raised: dict[str, int] = field(default_factory=dict)  # "kind/level" -> count
     auto_closed: list[AutoClose] = field(default_factory=list)
     skipped: str | None = None
+    scope: list[str] | None = None  # the agencies swept with the bodies under them; None: every agency
+    by: str = ""                    # who ran it (account code; "system": the scheduler)
 
     @property
     def raised_total(self) -> int:
@@ -129,19 +108,56 @@ class SweepResult:
         return {"today": self.today.isoformat(), "sweep_id": self.sweep_id, "mode": self.mode,
                 "calendar_version": self.calendar_version, "raised": self.raised,
                 "raised_total": self.raised_total,
-                "auto_closed": [a.to_dict() for a in self.auto_closed], "skipped": self.skipped}
+                "auto_closed": [a.to_dict() for a in self.auto_closed], "skipped": self.skipped,
+                "scope": self.scope, "by": self.by}
 
 
-# ----- scope and thresholds ----------------------------------------------------------------------
+# ----- the command, its scope, the thresholds ----------------------------------------------------
 
-def scope_ids(session: Session, agencies: Iterable[str] | None) -> list[int] | None:
-    """Agency ids of the given codes and every body under them; None = all agencies."""
-    if not agencies:
-        return None
-    out: set[int] = set()
-    for code in agencies:
-        out.update(directory.subtree_ids(session, directory.agency(session, code)))
-    return sorted(out)
+@dataclass(frozen=True)
+class Sweep:
+    """Run the deadline sweep for a legal day (default: the settings' legal today)."""
+
+    today: dt.date | None = None
+    agencies: tuple[str, ...] = ()   # these agencies and the bodies under them; (): all the principal may
+    close_lapsed: bool = True
+    working_days_only: bool = False  # on the schedule: a non-working day is skipped
+
+
+@dataclass(frozen=True)
+class Scope:
+    roots: list[str] | None   # agency codes swept with the bodies under them; None: every agency
+    ids: list[int] | None     # the agency ids swept; None: every agency
+
+
+def installation_wide(principal: Principal) -> bool:
+    """The installation's scheduler (services/auth.scheduler_principal): no agency of its own."""
+    return principal.is_system and not principal.agency_path
+
+
+def scope_for(uow: UnitOfWork, principal: Principal, agencies: Iterable[str] = ()) -> Scope:
+    """The agencies a sweep by this principal covers, each checked against the policy
+    (Action.SWEEP_RUN): the given agencies and every body under them, or by default the
+    person's own agency and the bodies under it — the scheduler's default is every agency."""
+    codes = list(dict.fromkeys([agencies] if isinstance(agencies, str) else agencies or ()))
+    if not codes:
+        if installation_wide(principal):
+            authorize(principal, Action.SWEEP_RUN, None, ALL_AGENCIES)
+            return Scope(None, None)
+        own = uow.directory.agency_by_id(principal.agency_id) if principal.agency_id else None
+        if own is None:  # no agency (a set-up principal): only the scheduler sweeps everything
+            authorize(principal, Action.SWEEP_RUN, None, ALL_AGENCIES)  # refused (the rule)
+            raise InputError("agency", "须为已登记的机关代码", "办理人所在的机关未登记")
+        codes = [own.code]
+    ids: set[int] = set()
+    for code in codes:
+        found = uow.directory.agency_by_code(code) if isinstance(code, str) else None
+        if found is None:
+            shown = code if isinstance(code, str) and code.isprintable() else repr(code)
+            raise InputError("agency", "须为已登记的机关代码", f"未知的机关“{shown[:60]}”")
+        authorize(principal, Action.SWEEP_RUN, uow.directory.agency_path(found.id), found.code)
+        ids.update(uow.directory.subtree_ids(found.id))
+    return Scope(codes, sorted(ids))
 
 
 @dataclass(frozen=True)
@@ -382,66 +398,85 @@ def lapsed_windows(session: Session, today: dt.date,
     return out
 
 
-def auto_close(today: dt.date, agency_scope: list[int] | None, url: str | None = None) -> list[AutoClose]:
-    """Close every lapsed window through services.cases.step, one transaction per case."""
-    with db.session_scope(url) as session:
-        lapsed = lapsed_windows(session, today, agency_scope)
+def system_actor(uow: UnitOfWork, agency_id: int, *, operator: str) -> Principal:
+    """The agency's system actor (services/auth.system_principal: role system, created on first
+    use), in a transaction of its own; it makes the automatic closes in that agency."""
     try:
-        actors = system_actors((ag for _i, _n, ag, _c, _k in lapsed), url)
-    except FoiError as err:  # the cases stay open and show on the board as `ended`
-        return [AutoClose(i, no, ag, code, kind, A.AUTO_CLOSE_MOVES[A.Kind(kind)], ok=False,
-                          error=err.text()) for i, no, ag, code, kind in lapsed]
-    out = []
+        with uow:
+            return auth.system_principal(uow, agency_id, operator=operator)
+    except IntegrityError:  # created by a concurrent sweep meanwhile
+        with uow:
+            return auth.system_principal(uow, agency_id, operator=operator)
+
+
+def auto_close(uow: UnitOfWork, principal: Principal, today: dt.date,
+               agency_scope: list[int] | None) -> list[AutoClose]:
+    """Close every lapsed window through services.cases.step, one transaction per case, each by
+    its agency's system actor; the operator recorded is the sweep's (a flow run, the OS user)."""
+    with uow:
+        lapsed = lapsed_windows(uow.session, today, agency_scope)
+    operator = principal.operator or "system"
+    actors: dict[int, Principal | FoiError] = {}
+    for agency_id in sorted({ag for _i, _n, ag, _c, _k in lapsed}):
+        try:
+            actors[agency_id] = system_actor(uow, agency_id, operator=operator)
+        except FoiError as err:  # that agency's cases stay open and show on the board as `ended`
+            actors[agency_id] = err
+    out, seqs = [], {}
     for case_id, case_no, agency_id, agency_code, kind in lapsed:
         move = A.AUTO_CLOSE_MOVES[A.Kind(kind)]
         item = AutoClose(case_id, case_no, agency_id, agency_code, kind, move, ok=False)
+        actor = actors[agency_id]
         try:
-            res = case_service.step(case_no, move, on=today, actor=actors[agency_id],
-                                    request_id=f"auto-{move}-{case_id}", today=today, url=url)
+            if isinstance(actor, FoiError):
+                raise actor
+            res = case_service.step(case_service.Step(case_no, move, today, {},
+                                                      request_id=f"auto-{move}-{case_id}"),
+                                    uow, actor, today=today)
             item.ok, item.outcome = True, res.outcome
+            seqs[case_id] = res.seq
         except FoiError as err:
             item.error = err.text()
         out.append(item)
-    _attach_notices(out, url)
+    _attach_notices(uow, out, seqs)
     return out
 
 
-def _attach_notices(items: list[AutoClose], url: str | None) -> None:
-    """The number of the notice each automatic close issued (when notices are issued on steps)."""
-    done = [i for i in items if i.ok]
-    if not done or not db.has_table("notices", url):
+def _attach_notices(uow: UnitOfWork, items: list[AutoClose], seqs: dict[int, int]) -> None:
+    """The number of the notice each automatic close issued (the close's own event)."""
+    if not seqs:
         return
-
-    with db.session_scope(url) as session:
-        notices = Table("notices", MetaData(), autoload_with=session.connection())
-        cols = notices.c
-        if "case_id" not in cols:
-            return
-        number = next((cols[c] for c in ("doc_no", "notice_no", "number") if c in cols), None)
-        if number is None:
-            return
-        q = select(cols.case_id, number).where(cols.case_id.in_([i.case_id for i in done]))
-        if "id" in cols:
-            q = q.order_by(cols.id)
-        found = {case_id: no for case_id, no in session.execute(q)}
-    for i in done:
-        i.notice = found.get(i.case_id)
+    ids = sorted(seqs)
+    found: dict[tuple[int, int], str] = {}
+    with uow:
+        for i in range(0, len(ids), 5000):
+            q = (select(NoticeRow.case_id, NoticeRow.event_seq, NoticeRow.doc_no)
+                 .where(NoticeRow.case_id.in_(ids[i:i + 5000])).order_by(NoticeRow.id))
+            found.update({(c, seq): no for c, seq, no in uow.session.execute(q)})
+    for item in items:
+        if item.ok:
+            item.notice = found.get((item.case_id, seqs[item.case_id]))
 
 
 # ----- the sweep -----------------------------------------------------------------------------------
 
-def sweep(*, today: dt.date | None = None, agencies: Iterable[str] | None = None,
-          close_lapsed: bool = True, url: str | None = None) -> SweepResult:
-    """Run the deadline sweep for `today` (default: today in Beijing time)."""
-    today = today or localtime.today()
-    with db.session_scope(url) as session:
-        agency_scope = scope_ids(session, agencies)
-    closes = auto_close(today, agency_scope, url) if close_lapsed else []
-    with db.session_scope(url) as session:
+def sweep(cmd: Sweep, uow: UnitOfWork, principal: Principal) -> SweepResult:
+    """Run the deadline sweep (module docstring) over the agencies this principal may sweep
+    (scope_for): the automatic closes, one transaction each, then the raising in one."""
+    today = cmd.today or uow.settings.legal_today()
+    with uow:
+        scope = scope_for(uow, principal, cmd.agencies)
+        if cmd.working_days_only and not A.is_sweep_day(case_service.session_calendar(uow.session), today):
+            return SweepResult(today, skipped="非工作日", scope=scope.roots, by=principal.code)
+    closes = auto_close(uow, principal, today, scope.ids) if cmd.close_lapsed else []
+    with uow:
+        session = uow.session
         calendar = case_service.session_calendar(session)
-        row, raised = raise_alerts(session, today=today, calendar=calendar, agency_scope=agency_scope)
-        result = SweepResult(today, row.id, row.mode, calendar.version, raised, closes)
+        row, raised = raise_alerts(session, today=today, calendar=calendar, agency_scope=scope.ids)
+        result = SweepResult(today, row.id, row.mode, calendar.version, raised, closes,
+                             scope=scope.roots, by=principal.code)
         row.auto_closed = sum(1 for c in closes if c.ok)
-        row.summary = {"raised": raised, "auto_closed": [c.to_dict() for c in closes]}
+        row.summary = {"raised": raised, "auto_closed": [c.to_dict() for c in closes],
+                       "scope": scope.roots, "by": principal.code, "operator": principal.operator}
         row.finished_at = localtime.now()
     return result

@@ -36,7 +36,8 @@ def loaded_years(session: Session) -> list[YearArrangement]:
 
 
 def record_year(session: Session, arrangement: YearArrangement, *, replaces_official: bool,
-                reason: str, sha256: str, loaded_by: str, calendar_version: str) -> None:
+                reason: str, sha256: str, loaded_by: str, calendar_version: str,
+                operator: str = "") -> None:
     session.add(CalendarYearRow(
         year=arrangement.year,
         reference=arrangement.reference,
@@ -46,6 +47,7 @@ def record_year(session: Session, arrangement: YearArrangement, *, replaces_offi
         reason=reason,
         source_sha256=sha256,
         loaded_by=loaded_by,
+        operator=operator[:80],
         loaded_at=dt.datetime.now(SHANGHAI),
         calendar_version=calendar_version,
     ))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -15,9 +14,11 @@ DEFAULT_URL = "sqlite:///foi.sqlite3"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def database_url(url: str | None = None) -> str:
-    """The URL to use: the argument, else FOI_DATABASE_URL, else ./foi.sqlite3."""
-    url = url or os.environ.get("FOI_DATABASE_URL") or DEFAULT_URL
+def database_url(url: str) -> str:
+    """The URL as SQLAlchemy takes it (postgresql:// goes through psycopg 3). Entry points get it
+    from Settings (FOI_DATABASE_URL); nothing here reads the environment."""
+    if not url:
+        raise ValueError("a database URL is required (Settings.database_url)")
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
@@ -30,7 +31,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
     cur.close()
 
 
-def get_engine(url: str | None = None) -> Engine:
+def get_engine(url: str) -> Engine:
     """The engine for the URL (resolved now: FOI_DATABASE_URL may change in a long process)."""
     return _engine(database_url(url))
 
@@ -43,7 +44,7 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-def sqlite_file_missing(url: str | None = None) -> bool:
+def sqlite_file_missing(url: str) -> bool:
     """True when the URL names an SQLite file that does not exist yet (nothing to read)."""
     url = database_url(url)
     if not url.startswith("sqlite:///"):
@@ -53,14 +54,14 @@ def sqlite_file_missing(url: str | None = None) -> bool:
 
 
 @contextmanager
-def session_scope(url: str | None = None) -> Iterator[Session]:
+def session_scope(url: str) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back on any error."""
     factory = sessionmaker(get_engine(url), expire_on_commit=False)
     with factory() as session, session.begin():
         yield session
 
 
-def alembic_config(url: str | None = None):
+def alembic_config(url: str):
     from alembic.config import Config
 
     cfg = Config()
@@ -69,7 +70,7 @@ def alembic_config(url: str | None = None):
     return cfg
 
 
-def upgrade(url: str | None = None) -> str:
+def upgrade(url: str) -> str:
     """Bring the schema to the newest migrations; returns the revision(s) now in force."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
@@ -83,7 +84,7 @@ def upgrade(url: str | None = None) -> str:
         return ",".join(sorted(MigrationContext.configure(conn).get_current_heads()))
 
 
-def has_table(name: str, url: str | None = None) -> bool:
+def has_table(name: str, url: str) -> bool:
     if sqlite_file_missing(url):
         return False
     return inspect(get_engine(url)).has_table(name)

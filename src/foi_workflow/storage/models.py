@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, false)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -26,9 +26,10 @@ class CalendarYearRow(Base):
     replaces_official: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str] = mapped_column(Text, default="")
     source_sha256: Mapped[str] = mapped_column(String(64))
-    loaded_by: Mapped[str] = mapped_column(String(100))
+    loaded_by: Mapped[str] = mapped_column(String(100))   # the admin's account code
     loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     calendar_version: Mapped[str] = mapped_column(String(40))
+    operator: Mapped[str] = mapped_column(String(80), default="")  # how the load reached the system
 
 
 class AgencyRow(Base):
@@ -45,14 +46,32 @@ class AgencyRow(Base):
 
 
 class StaffRow(Base):
+    """An account: one person (or an agency's system actor) in one agency; roles in staff_roles."""
+
     __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("identifier", name="uq_staff_identifier"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[str] = mapped_column(String(20))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    kind: Mapped[str] = mapped_column(String(10), default="person", server_default="person")
+    # the person's staff number or mobile (domain/identity.py): one account per person
+    identifier: Mapped[str | None] = mapped_column(String(40))
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2id; never in clear
+    password_set_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    deactivated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StaffRoleRow(Base):
+    """A role an account holds in its agency (one or more per account)."""
+
+    __tablename__ = "staff_roles"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
 
 
 class ApplicantRow(Base):
@@ -140,8 +159,11 @@ class CaseEventRow(Base):
     basis: Mapped[str] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # who made the request reach the system (web, token:<code>, os:<user>, prefect:<run>)
+    operator: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    backdated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 # The other table modules declare on Base.metadata; importing them here makes `models` the one
 # place that holds the whole schema (Alembic and the tests compare against it).
-from . import alert_tables, notice_tables, statistics_tables  # noqa: E402,F401
+from . import alert_tables, identity_tables, notice_tables, statistics_tables  # noqa: E402,F401

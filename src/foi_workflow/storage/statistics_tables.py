@@ -1,4 +1,7 @@
-"""The statistics tables: registers the cases do not hold, and locked annual figures."""
+"""The statistics tables: registers the cases do not hold, and locked annual figures.
+
+Every row records who wrote it: the staff member (`recorded_by`, `locked_by`) and the operator
+through whom the request came (the OS user, a token, a Prefect run; identity.Principal)."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ class DisclosureCellRow(Base):
     key: Mapped[str] = mapped_column(String(60))
     value: Mapped[str] = mapped_column(String(40))  # exact decimal text (integers but one cell)
     recorded_by: Mapped[str] = mapped_column(String(40))
+    operator: Mapped[str] = mapped_column(String(80), default="", server_default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -39,6 +43,7 @@ class ConsultationRow(Base):
     count: Mapped[int] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(40))
+    operator: Mapped[str] = mapped_column(String(80), default="", server_default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -55,6 +60,7 @@ class FeeRow(Base):
     amount_fen: Mapped[int] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(40))
+    operator: Mapped[str] = mapped_column(String(80), default="", server_default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -70,6 +76,7 @@ class NarrativeRow(Base):
     section: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(40))
+    operator: Mapped[str] = mapped_column(String(80), default="", server_default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -88,6 +95,7 @@ class LockedReportRow(Base):
     figures: Mapped[dict] = mapped_column(JSON)
     max_case_id: Mapped[int] = mapped_column(Integer)
     locked_by: Mapped[str] = mapped_column(String(40))
+    operator: Mapped[str] = mapped_column(String(80), default="", server_default="")
     locked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 

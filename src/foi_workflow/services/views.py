@@ -1,0 +1,193 @@
+"""Reads, as every entry point shows them: the case page, case lists, the agency directory.
+
+Each read takes (query, uow, principal), checks the policy, records itself in the access log
+and returns plain data (dicts of str/int/bool/None, dates as ISO text) that the CLI prints and
+the web renders. Personal data is masked here, once: the applicant's identity number and
+contact never leave this module in clear. A case the person may not read answers exactly like
+an unknown case (NotFound), and the attempt is logged as refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from .. import localtime
+from ..domain.applicants import mask, mask_contact
+from ..domain.case import STATE_LABELS, State, open_moves
+from ..domain.clock import Schedule
+from ..domain.errors import InputError
+from ..domain.identity import Principal
+from ..domain.policy import Action, NotFound, allowed
+from ..labels import (applicant_kind_label, channel_label, id_type_label, move_label, outcome_label,
+                      report_row_label, state_label)
+from ..storage.models import ApplicantRow, CaseEventRow, CaseRow
+from ..storage.uow import UnitOfWork
+from . import access, cases, directory, queries
+
+UNKNOWN_CASE_RULE = "须为已登记、且本人有权查阅的案件编号"
+
+
+@dataclass(frozen=True)
+class CasePage:
+    data: dict[str, Any]
+    schedule: Schedule
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return localtime.as_local(value).isoformat(timespec="seconds") if value else None
+
+
+def _unknown(case_no: str) -> NotFound:
+    shown = case_no if isinstance(case_no, str) and case_no.isprintable() else repr(case_no)
+    return NotFound("case_no", UNKNOWN_CASE_RULE, f"未知的案件“{shown[:60]}”")
+
+
+def case_page(case_no: str, uow: UnitOfWork, principal: Principal, *, explain: bool = False) -> CasePage:
+    """The case as shown to staff: applicant masked, every date with its basis, the history with
+    who, legal date and recorded time, and the moves this person may make now."""
+    refused: dict[str, Any] | None = None
+    with uow:
+        session = uow.session
+        try:
+            row, events, case = cases.load(session, case_no)
+        except NotFound:
+            # logged under the reader's agency: the attempt is theirs to account for
+            refused = {"target": str(case_no)[:80], "agency_id": principal.agency_id or None,
+                       "outcome": "missing"}
+            row = None
+        if row is not None and not allowed(principal, Action.CASE_READ, uow.directory.agency_path(row.agency_id)):
+            refused = {"target": row.case_no, "agency_id": row.agency_id, "case_id": row.id,
+                       "outcome": "refused"}
+        if refused is None:
+            assert row is not None
+            page = _page(uow, principal, row, events, case, explain)
+            access.record(uow, principal, "case.read", agency_id=row.agency_id, case_id=row.id,
+                          applicant_id=row.applicant_id, target=row.case_no)
+            return page
+    access.record_refused(uow, principal, "case.read", **refused)
+    raise _unknown(case_no)
+
+
+def _page(uow: UnitOfWork, principal: Principal, row: CaseRow, events, case, explain: bool) -> CasePage:
+    session = uow.session
+    agency = queries.agency_by_id(session, row.agency_id)
+    assert agency is not None
+    schedule = case.schedule(cases.session_calendar(session), directory.agency_settings(agency))
+    person = session.get(ApplicantRow, row.applicant_id)
+    assert person is not None
+    recorded = session.execute(select(CaseEventRow.seq, CaseEventRow.recorded_at, CaseEventRow.operator,
+                                      CaseEventRow.backdated)
+                               .where(CaseEventRow.case_id == row.id)).all()
+    meta = {seq: (at, op, bool(back)) for seq, at, op, back in recorded}
+    names = queries.staff_names(session, [row.handler, *(e.actor for e in events)])
+    may_act = allowed(principal, Action.CASE_STEP, uow.directory.agency_path(row.agency_id))
+    data = {
+        "case_no": row.case_no,
+        "state": row.state, "state_label": state_label(case.state.value),
+        "agency": {"code": agency.code, "name": agency.name},
+        "handler": {"code": row.handler, "name": names.get(row.handler, "")},
+        "channel": row.channel, "channel_label": channel_label(row.channel),
+        "received": row.received.isoformat(), "subject": row.subject, "rules": row.rules,
+        "applicant": {
+            "kind": person.kind, "kind_label": applicant_kind_label(person.kind),
+            "name": person.name, "id_type": person.id_type,
+            "id_type_label": id_type_label(person.id_type) if person.id_type else "",
+            "id_number_masked": mask(person.id_number) if person.id_number else "",
+            "contact_masked": mask_contact(person.contact),
+        },
+        "outcome": case.outcome or None, "outcome_label": outcome_label(case.outcome),
+        "report_row": case.report_row, "report_row_label": report_row_label(case.report_row),
+        "replied_on": case.replied_on.isoformat() if case.replied_on else None,
+        "reply_delivered": case.reply_delivered.isoformat() if case.reply_delivered else None,
+        "schedule": schedule.to_dict(explain),
+        "history": [{"seq": e.seq, "on": e.on.isoformat(), "kind": e.kind,
+                     "label": move_label(e.kind), "actor": e.actor,
+                     "actor_name": names.get(e.actor, ""), "basis": e.basis,
+                     "data": dict(e.data),
+                     "recorded_at": _iso(meta.get(e.seq, (None,))[0]),
+                     "operator": meta.get(e.seq, (None, ""))[1],
+                     "backdated": meta.get(e.seq, (None, "", False))[2]} for e in events],
+        "moves": [{"kind": k, "label": move_label(k)} for k in open_moves(case, principal.roles)]
+        if may_act else [],
+    }
+    return CasePage(data, schedule)
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    agency: str | None = None          # default: the person's own agency
+    with_subordinates: bool = False
+    state: str | None = None
+    due_within: int | None = None      # working days from today, overdue included (open cases)
+    today: dt.date | None = None
+
+
+def case_list(q: CaseQuery, uow: UnitOfWork, principal: Principal) -> dict[str, Any]:
+    """Cases of one agency (or it and the bodies under it) by reply_due; no personal data."""
+    if q.state is not None and q.state not in {s.value for s in State}:
+        raise InputError("--state", "状态：" + "、".join(f"{s.value}（{STATE_LABELS[s]}）" for s in State),
+                         "未知的状态")
+    if q.due_within is not None and (isinstance(q.due_within, bool) or not 0 <= q.due_within <= 366):
+        raise InputError("--due-within", "到期范围为0–366个工作日", f"无效的天数 {q.due_within}")
+    if q.with_subordinates and q.agency is None:
+        raise InputError("--with-subordinates", "须与 --agency 同用", "未指明机关")
+    today = q.today or uow.settings.legal_today()
+    with uow:
+        session = uow.session
+        if q.agency is not None:
+            found = uow.directory.agency_by_code(q.agency)
+            if found is None:
+                raise InputError("--agency", "须为已登记的机关代码", "未知的机关")
+            root_id, root_code = found.id, found.code
+        else:
+            root_id, root_code = principal.agency_id, ""
+        agency_ids = uow.directory.subtree_ids(root_id) if q.with_subordinates else [root_id]
+        from ..domain.policy import authorize
+
+        authorize(principal, Action.CASE_READ, uow.directory.agency_path(root_id), root_code)
+        due_by = None
+        if q.due_within is not None:
+            calendar = cases.session_calendar(session)
+            calendar.check(today, "today")
+            due_by = (today if q.due_within == 0 else
+                      calendar.nth_working_date_after(today.toordinal(), q.due_within)[0])
+        found_cases = queries.cases(session, agency_ids=agency_ids, state=q.state,
+                                    open_only=q.due_within is not None, due_by=due_by)
+        names = queries.staff_names(session, [c.handler for c, _ in found_cases])
+        access.record(uow, principal, "case.list", agency_id=root_id, target=root_code)
+    rows = [{"case_no": c.case_no, "agency": a.code, "agency_name": a.name, "state": c.state,
+             "state_label": state_label(c.state),
+             "reply_due": c.reply_due.isoformat() if c.reply_due else None,
+             "provisional": bool(c.provisional),
+             "overdue": bool(c.state != State.CLOSED.value and c.reply_due and c.reply_due < today),
+             "handler": c.handler, "handler_name": names.get(c.handler, "")}
+            for c, a in found_cases]
+    return {"today": today.isoformat(), "due_by": due_by.isoformat() if due_by else None, "cases": rows}
+
+
+def agency_tree(uow: UnitOfWork, principal: Principal | None = None) -> list[dict[str, Any]]:
+    """Every agency with its place in the hierarchy (public information: any member of staff)."""
+    from ..labels import agency_kind_label
+
+    with uow:
+        nodes = queries.agency_tree(uow.session)
+        return [{"code": n.row.code, "name": n.row.name, "kind": n.row.kind,
+                 "kind_label": agency_kind_label(n.row.kind), "parent": n.parent_code, "depth": n.depth,
+                 "settings": dict(n.row.settings or {})} for n in nodes]
+
+
+# ----- every other read, from this one module (the CLI and the web call these) ---------------
+# Each is permissioned and logged where it lives, beside the SQL it needs.
+from . import board as _board  # noqa: E402
+from . import statistics as _statistics  # noqa: E402
+from ..notices import register as _notices  # noqa: E402
+
+board = _board.read                        # BoardQuery -> Board (Action.BOARD_READ)
+raised_by = _board.raised_by               # the alerts one sweep raised
+notices = _notices.list_notices            # NoticeQuery -> notices (Action.NOTICE_READ)
+notice = _notices.show                     # one notice by its number
+report = _statistics.report_for            # ReadReport -> (report, failures) (Action.REPORT_READ)

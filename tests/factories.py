@@ -1,0 +1,94 @@
+"""Shared factories for the tests: units of work, agencies, accounts, principals and case steps.
+
+Everything goes through the services as an entry point would: accounts are made by the
+first-run set-up principal (services/auth.bootstrap_principal's kind), principals are looked up
+server-side (services/auth.principal_for), and steps go through services.cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Iterable
+
+from foi_workflow.config import Settings
+from foi_workflow.domain.applicants import Applicant
+from foi_workflow.domain.identity import Principal, Role
+from foi_workflow.domain.settings import AgencySettings
+from foi_workflow.services import accounts, auth, cases
+from foi_workflow.services.cases import StepResult
+from foi_workflow.storage.uow import SqlUnitOfWork
+
+OPERATOR = "test"
+# A first-run set-up principal: may create agencies and accounts (never acts on cases).
+SETUP = Principal(0, "system-bootstrap", "初始设置", 0, (), frozenset(), operator=OPERATOR,
+                  via="cli", bootstrap=True)
+DEFAULT_APPLICANT = Applicant("commercial", "某公司")
+
+
+def uow(url: str, **settings: Any) -> SqlUnitOfWork:
+    return SqlUnitOfWork(Settings.load(database_url=url, **settings))
+
+
+def _installer(u: SqlUnitOfWork, agency_code: str | None) -> Principal:
+    """Who sets up an agency tree in a test: the first set-up until an admin covers the agency,
+    then that admin (as an office would)."""
+    found = u.directory.agency_by_code(agency_code) if agency_code else None
+    if found is not None:
+        for a in u.directory.accounts(u.directory.agency_path(found.id)):
+            if a.active and Role.ADMIN in a.roles:
+                return auth.make_principal(u, a, operator=OPERATOR, via="cli")
+    return SETUP
+
+
+def agency(url: str, code: str, name: str, kind: str, parent: str | None = None,
+           settings: AgencySettings | None = None):
+    u = uow(url)
+    with u:
+        return accounts.add_agency(accounts.AddAgency(code, name, kind, parent, settings), u,
+                                   _installer(u, parent))
+
+
+def identifier_for(code: str) -> str:
+    return "T-" + re.sub(r"[^A-Z0-9-]", "-", code.upper())[:29]
+
+
+def staff(url: str, code: str, name: str, roles: str | Iterable[str], agency_code: str, *,
+          identifier: str | None = None, password: str | None = None):
+    """An account (roles: "clerk" or "clerk,reviewer" or a list)."""
+    u = uow(url)
+    roles = roles if isinstance(roles, str) else tuple(roles)
+    with u:
+        return accounts.create_account(
+            accounts.CreateAccount(code, name, agency_code, identifier or identifier_for(code), roles,
+                                   password), u, _installer(u, agency_code))
+
+
+def principal(url: str, code: str, *, operator: str = OPERATOR, via: str = "cli") -> Principal:
+    u = uow(url)
+    with u:
+        return auth.principal_for(code, u, operator=operator, via=via)
+
+
+def system(url: str, agency_code: str) -> Principal:
+    u = uow(url)
+    with u:
+        found = u.directory.agency_by_code(agency_code)
+        assert found is not None
+        return auth.system_principal(u, found.id, operator=OPERATOR)
+
+
+def register(url: str, *, agency: str, actor: str | Principal, received: dt.date,
+             applicant: Applicant = DEFAULT_APPLICANT, channel: str = "online",
+             subject: str = "某地块征收补偿方案", request_id: str | None = None,
+             today: dt.date | None = None) -> StepResult:
+    who = actor if isinstance(actor, Principal) else principal(url, actor)
+    return cases.register(cases.Register(agency, applicant, channel, received, subject, request_id),
+                          uow(url), who, today=today)
+
+
+def step(url: str, case_no: str, kind: str, actor: str | Principal, on: dt.date, /, *,
+         today: dt.date | None = None, request_id: str | None = None, **data: Any) -> StepResult:
+    """One move; its data as keywords (positional-only parameters leave `kind` free for data)."""
+    who = actor if isinstance(actor, Principal) else principal(url, actor)
+    return cases.step(cases.Step(case_no, kind, on, data, request_id), uow(url), who, today=today)
