@@ -9,7 +9,7 @@ DEMO_DB ?= sqlite:///out/demo.sqlite3
 # pip on some machines warns about missing local mirrors; keep the output readable.
 QUIET_PIP := grep -v -e 'is ignored: it is neither a file nor a directory' || true
 
-.PHONY: venv demo test test-postgres bench bench-clock bench-steps bench-notices bench-sweep bench-stats clean
+.PHONY: venv demo web test test-postgres bench bench-clock bench-steps bench-notices bench-sweep bench-stats clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ venv: $(STAMP)
 demo: venv
 	rm -rf out
 	FOI_DATABASE_URL=$(DEMO_DB) $(BIN)/python -m flows.demo out
+
+# The staff workbench on the demo database (run `make demo` first); sign-ins: out/demo-sign-ins.json.
+web: venv
+	test -f out/demo.sqlite3 || { echo "先运行 make demo 生成演示数据库 out/demo.sqlite3"; exit 1; }
+	FOI_DATABASE_URL=$(DEMO_DB) $(BIN)/foi web
 
 test: venv
 	$(BIN)/python -m pytest

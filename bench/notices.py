@@ -43,6 +43,14 @@ OUTCOMES = ("disclosed", "unavailable.not_held", "withheld.process_info", "parti
 TARGET_PLAIN_STEP_MS = 5.0
 
 
+
+# every notice states the agency's contact; the fee notice how to pay (domain/settings.py)
+from foi_workflow.domain.settings import AgencySettings as _AgencySettings  # noqa: E402
+
+BENCH_CONTACT = _AgencySettings(contact_office="基准测试办公室", contact_phone="0000-0000000",
+                                contact_address="基准测试地址", payee="基准测试收款单位", bank="基准测试银行",
+                                account="0000", payment_method="窗口缴纳")
+
 def _unit_of_work(url: str):
     from foi_workflow.config import Settings
     from foi_workflow.storage.uow import SqlUnitOfWork
@@ -61,8 +69,8 @@ def _setup(url: str) -> None:
         setup = auth.bootstrap_principal(uow, operator="bench")
     with uow:
         accounts.add_agency(accounts.AddAgency("bench-gov", "基准测试区人民政府", "government"), uow, setup)
-        accounts.add_agency(accounts.AddAgency("bench", "基准测试区自然资源局", "department", "bench-gov"),
-                            uow, setup)
+        accounts.add_agency(accounts.AddAgency("bench", "基准测试区自然资源局", "department", "bench-gov",
+                                               BENCH_CONTACT), uow, setup)
         for n, (code, role) in enumerate((("bench-c", "clerk"), ("bench-h", "head"), ("bench-r", "reviewer"))):
             accounts.create_account(accounts.CreateAccount(code, code, "bench", f"BENCH-{n}", role), uow, setup)
 
@@ -90,7 +98,8 @@ def issue(url: str, cases_n: int) -> dict[str, Any]:
         outcome = OUTCOMES[i % len(OUTCOMES)]
         no = cases.register(cases.Register("bench", Applicant("natural_person", f"申请人{i}", "passport",
                                                               f"E{i:08d}"),
-                                           "online", RECEIVED, f"基准测试申请第{i}件：某地块规划许可文件"),
+                                           "online", RECEIVED, (f"基准测试申请第{i}件：某地块规划许可文件",),
+                                           "electronic", "online"),
                             uow, staff["bench-c"], today=TODAY).case_no
         d = RECEIVED + dt.timedelta(days=1)
         timed(None if warm else plain, no, "accept", on=d, actor="bench-c", data={})

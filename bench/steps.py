@@ -68,8 +68,8 @@ from foi_workflow.domain.applicants import Applicant
 from foi_workflow.services import accounts, auth, cases
 from foi_workflow.storage import db
 from foi_workflow.storage.identity_tables import AccessLogRow, ApiTokenRow, StaffChangeRow
-from foi_workflow.storage.models import (AgencyRow, ApplicantRow, CaseEventRow, CaseRow, NumberSeriesRow,
-                                         StaffRoleRow, StaffRow)
+from foi_workflow.storage.models import (AgencyRow, ApplicantRow, CaseContactRow, CaseEventRow,
+                                         CaseItemRow, CaseRow, NumberSeriesRow, StaffRoleRow, StaffRow)
 from foi_workflow.storage.notice_tables import NoticeRow
 from foi_workflow.storage.uow import SqlUnitOfWork
 
@@ -91,6 +91,14 @@ PATH: list[tuple[str, str, int, dict[str, Any]]] = [
 ]
 
 
+
+# every notice states the agency's contact; the fee notice how to pay (domain/settings.py)
+from foi_workflow.domain.settings import AgencySettings as _AgencySettings  # noqa: E402
+
+BENCH_CONTACT = _AgencySettings(contact_office="基准测试办公室", contact_phone="0000-0000000",
+                                contact_address="基准测试地址", payee="基准测试收款单位", bank="基准测试银行",
+                                account="0000", payment_method="窗口缴纳")
+
 class Office:
     """A throwaway agency with a clerk, a reviewer, a head and an admin, all named bench-XXXXXX-…;
     `who[role]` is each one's Principal, `uow` the unit of work every timed call is given."""
@@ -105,7 +113,8 @@ class Office:
         with self.uow as uow:
             # the first-run set-up of this new agency tree (its admin is made last)
             setup = auth.bootstrap_principal(uow, operator="bench")
-            accounts.add_agency(accounts.AddAgency(self.code, "基准测试局", "government"), uow, setup)
+            accounts.add_agency(accounts.AddAgency(self.code, "基准测试局", "government", None,
+                                                   BENCH_CONTACT), uow, setup)
             for role, code in self.staff.items():
                 accounts.create_account(accounts.CreateAccount(code, f"基准测试{role}", self.code,
                                                                code.upper(), (role,)), uow, setup)
@@ -113,8 +122,9 @@ class Office:
                         for role, code in self.staff.items()}
 
     def register(self) -> str:
-        return cases.register(cases.Register(self.code, Applicant("commercial", "某公司"), "online",
-                                             RECEIVED, "基准测试申请"),
+        return cases.register(cases.Register(self.code, Applicant("commercial", "某公司", "credit_code",
+                                                                  BENCH_CREDIT_CODE, contact_person="王经理"),
+                                             "online", RECEIVED, ("基准测试申请",), "electronic", "online"),
                               self.uow, self.who["clerk"], today=TODAY).case_no
 
     def remove(self) -> None:
@@ -126,8 +136,12 @@ class Office:
             applicant_ids = list(s.scalars(select(CaseRow.applicant_id).where(CaseRow.agency_id == agency_id)))
             s.execute(delete(NoticeRow).where(NoticeRow.agency_id == agency_id))
             s.execute(delete(CaseEventRow).where(CaseEventRow.case_id.in_(case_ids)))
+            for table in (CaseContactRow, CaseItemRow):
+                s.execute(delete(table).where(table.case_id.in_(case_ids)))
             s.execute(delete(CaseRow).where(CaseRow.agency_id == agency_id))
-            s.execute(delete(ApplicantRow).where(ApplicantRow.id.in_(applicant_ids)))
+            # applicants are shared across cases: only those no other case still names
+            s.execute(delete(ApplicantRow).where(ApplicantRow.id.in_(applicant_ids),
+                                                 ~ApplicantRow.id.in_(select(CaseRow.applicant_id))))
             s.execute(delete(NumberSeriesRow).where(NumberSeriesRow.agency_id == agency_id))
             s.execute(delete(AccessLogRow).where(AccessLogRow.agency_id == agency_id))
             for table in (StaffRoleRow, StaffChangeRow, ApiTokenRow):
@@ -135,6 +149,16 @@ class Office:
             s.execute(delete(StaffRow).where(StaffRow.agency_id == agency_id))
             s.execute(delete(AgencyRow).where(AgencyRow.id == agency_id))
 
+
+BENCH_CREDIT_CODE = "91140700MA0GRXQJ7Y"
+
+
+def credit_code(i: int) -> str:
+    """A distinct organisation credit code per line, with its GB 32100 check character."""
+    from foi_workflow.domain.applicants import credit_code_check
+
+    base17 = f"911407{i:011d}"
+    return base17 + credit_code_check(base17)
 
 def issues_notice(move: str, data: dict[str, Any]) -> bool:
     """Whether the move registers a notice in its transaction (notices/catalog.py)."""
@@ -205,9 +229,12 @@ def bulk_lines(office: Office, n: int) -> list[str]:
     for i in range(n):
         person = i % 2 == 0
         applicant = ({"kind": "natural_person", "name": f"申请人{i}", "id_type": "passport",
-                      "id_number": f"E{i:08d}"} if person else {"kind": "commercial", "name": f"某公司{i}"})
+                      "id_number": f"E{i:08d}"} if person else
+                     {"kind": "commercial", "name": f"某公司{i}", "credit_code": credit_code(i),
+                      "contact_person": "王经理"})
         lines.append(json.dumps({"agency": office.code, "received": "2026-03-02", "channel": "online",
                                  "subject": f"基准测试申请（{i}）", "handler": clerk,
+                                 "form": "electronic", "delivery": "online",
                                  "applicant": applicant, "events": history if i % 3 == 0 else [],
                                  "request_id": f"{office.code}-bulk-{i}"}, ensure_ascii=False))
     return lines

@@ -15,6 +15,7 @@ printed and written to out/.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import sys
@@ -89,14 +90,31 @@ def resident_id(base17: str) -> str:
 def person(name: str, n: int) -> dict[str, str]:
     return {"kind": "natural_person", "name": name, "id_type": "resident_id",
             "id_number": resident_id(f"14070219{80 + n % 20:02d}0{1 + n % 9}1{n % 10}00{n % 10}"),
-            "contact": "山西省晋中市榆次区"}
+            "phone": f"139{n:08d}", "address": "山西省晋中市榆次区", "postcode": "030600"}
 
 
 def org(kind: str, name: str) -> dict[str, str]:
-    return {"kind": kind, "name": name, "id_type": "credit_code", "id_number": "91140702MA0K000000"}
+    """An organisation with a credit code of its own (GB 32100 check character; sample data)."""
+    from foi_workflow.domain.applicants import CREDIT_CHARS, credit_code_check
+
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    base17 = "91140702MA" + "".join(CREDIT_CHARS[b % 31] for b in digest[:7])
+    return {"kind": kind, "name": name, "credit_code": base17 + credit_code_check(base17),
+            "contact_person": "刘联系", "phone": "0354-3020000", "address": "山西省晋中市榆次区顺城街1号",
+            "postcode": "030600"}
 
 
-FEE = per_volume_fee(350, "paper")
+# how each channel's applicants in the scenarios ask to receive the information (Art 29)
+DELIVERY_BY_CHANNEL = {"post": "post", "letter": "post", "fax": "post", "online": "online",
+                       "in_person": "in_person"}
+
+
+def form_and_delivery(channel: str) -> dict[str, str]:
+    delivery = DELIVERY_BY_CHANNEL.get(channel, "online")
+    return {"form": "electronic" if delivery == "online" else "paper", "delivery": delivery}
+
+
+FEE = per_volume_fee(350, "paper")  # what the fee notices below compute from their 350 pages
 
 # (title, agency, applicant, channel, received, subject, [(move, who, on, data), ...])
 SCENARIOS: list[tuple[str, str, dict, str, str, str, list[tuple[str, str, str, dict]]]] = [
@@ -110,13 +128,13 @@ SCENARIOS: list[tuple[str, str, dict, str, str, str, list[tuple[str, str, str, d
       # the body's own clerk records the review decision it was served (the district's supervisor
       # supervises, but never acts in the body's name)
       ("record_remedy", "c", "2026-04-20", {"kind": "review", "result": "upheld"})]),
-    ("补正后部分公开，直接起诉（尚未审结）", "yuci-zjj", person("孙三", 3), "post", "2026-04-01",
+    ("补正后部分公开，复议后起诉（尚未审结；2024年起复议前置）", "yuci-zjj", person("孙三", 3), "post", "2026-04-01",
      "某小区改造项目相关材料",
      [("request_correction", "c", "2026-04-03", {"items": "请明确项目名称和年度", "delivered": "2026-04-07"}),
       ("correction_received", "c", "2026-04-14", {}), ("accept", "c", "2026-04-15", {}),
       ("sign_off", "r", "2026-04-20", {"decision": "partial", "ground": "process_info"}),
       ("reply", "h", "2026-04-28", {"outcome": "partial"}), ("reply_delivered", "c", "2026-04-30", {}),
-      ("record_remedy", "c", "2026-06-01", {"kind": "litigation_direct", "result": "pending"})]),
+      ("record_remedy", "c", "2026-06-01", {"kind": "litigation_after_review", "result": "pending"})]),
     ("逾期不补正，视为放弃", "yuci-jy", person("李四", 4), "online", "2026-05-06", "有关情况",
      [("request_correction", "c", "2026-05-08", {"items": "请说明所需信息的名称", "delivered": "2026-05-11"}),
       ("correction_lapsed", "c", "2026-06-15", {})]),
@@ -131,11 +149,16 @@ SCENARIOS: list[tuple[str, str, dict, str, str, str, list[tuple[str, str, str, d
     ("重复申请", "yuci-zrzy", person("钱二", 2), "online", "2026-06-03", "某村集体土地征收批复文件",
      [("reply", "h", "2026-06-08", {"outcome": "not_processed.duplicate"})]),
     ("无正当理由大量反复申请", "yuci-zjj", person("郑七", 7), "online", "2026-06-08", "全区所有建设项目档案",
-     [("accept", "c", "2026-06-09", {}), ("reply", "h", "2026-06-15", {"outcome": "not_processed.excessive"})]),
+     [("accept", "c", "2026-06-09", {}),
+      ("request_reasons", "c", "2026-06-10", {"facts": "本月已提出同类申请四十余件", "delivered": "2026-06-11"}),
+      ("reasons_answered", "c", "2026-06-18", {"answer": "unreasonable", "reasons": "申请人称“想看看”"}),
+      ("reply", "h", "2026-06-22", {"outcome": "not_processed.excessive"})]),
     ("大量申请有合理理由：确定合理答复期限（第三十五条）", "yuci-zjj", org("legal_services", "某律师事务所"),
      "online", "2026-06-08", "近五年全部招投标文件",
      [("accept", "c", "2026-06-09", {}),
-      ("set_longer_deadline", "h", "2026-06-10", {"due": "2026-08-31", "reasons": "申请涉及五年文件，需分批整理"}),
+      ("request_reasons", "c", "2026-06-10", {"facts": "一次申请近五年全部招投标文件", "delivered": "2026-06-11"}),
+      ("reasons_answered", "c", "2026-06-15", {"answer": "reasonable", "reasons": "代理诉讼需核对历年招标程序"}),
+      ("set_longer_deadline", "h", "2026-06-16", {"due": "2026-08-31", "reasons": "申请涉及五年文件，需分批整理"}),
       ("sign_off", "r", "2026-08-20", {"decision": "disclose"}),
       ("reply", "h", "2026-08-28", {"outcome": "disclosed"})]),
     ("要求确认或重新出具已获取信息", "yuci-bg", person("王八", 8), "in_person", "2026-06-10",
@@ -154,7 +177,7 @@ SCENARIOS: list[tuple[str, str, dict, str, str, str, list[tuple[str, str, str, d
      "2026-07-01", "某竞争对手的土地出让合同",
      [("accept", "c", "2026-07-02", {}),
       ("consult", "c", "2026-07-03", {"kind": "third_party", "party": "某建筑公司", "delivered": "2026-07-06"}),
-      ("consultation_answered", "c", "2026-07-15", {"answer": "objection"}),
+      ("consultation_answered", "c", "2026-07-15", {"answer": "objection", "reasonable_grounds": True}),
       ("sign_off", "r", "2026-07-16", {"decision": "withhold", "ground": "third_party_rights"}),
       ("reply", "h", "2026-07-20", {"outcome": "withheld.third_party_rights"}),
       ("reply_delivered", "c", "2026-07-22", {})]),
@@ -169,7 +192,7 @@ SCENARIOS: list[tuple[str, str, dict, str, str, str, list[tuple[str, str, str, d
      "2026-07-06", "某企业排污许可及监测数据",
      [("accept", "c", "2026-07-07", {}),
       ("consult", "c", "2026-07-08", {"kind": "third_party", "party": "某化工企业"}),
-      ("consultation_answered", "c", "2026-07-14", {"answer": "objection"}),
+      ("consultation_answered", "c", "2026-07-14", {"answer": "objection", "reasonable_grounds": True}),
       ("public_interest_override", "h", "2026-07-16", {"reasons": "涉及周边居民健康，不公开将对公共利益造成重大影响"}),
       ("sign_off", "r", "2026-07-17", {"decision": "disclose"}),
       ("reply", "h", "2026-07-20", {"outcome": "disclosed"})]),
@@ -183,13 +206,13 @@ SCENARIOS: list[tuple[str, str, dict, str, str, str, list[tuple[str, str, str, d
     (f"收取信息处理费（按量，{FEE.amount_yuan}元）后公开", "yuci-zrzy", org("commercial", "某测绘公司"),
      "post", "2026-08-03", "全区地籍调查成果纸质复印件",
      [("accept", "c", "2026-08-04", {}),
-      ("fee_notice", "c", "2026-08-05", {"method": "per_volume", "amount": FEE.amount_yuan, "delivered": "2026-08-06"}),
+      ("fee_notice", "c", "2026-08-05", {"method": "per_volume", "pages": 350, "medium": "paper", "delivered": "2026-08-06"}),
       ("fee_paid", "c", "2026-08-12", {}), ("sign_off", "r", "2026-08-13", {"decision": "disclose"}),
       ("reply", "h", "2026-08-18", {"outcome": "disclosed"})]),
     ("逾期未缴费，视为放弃", "yuci-zrzy", org("commercial", "某咨询公司"), "post", "2026-08-03",
      "全区土地出让台账复印件",
      [("accept", "c", "2026-08-04", {}),
-      ("fee_notice", "c", "2026-08-05", {"method": "per_volume", "amount": FEE.amount_yuan, "delivered": "2026-08-06"}),
+      ("fee_notice", "c", "2026-08-05", {"method": "per_volume", "pages": 350, "medium": "paper", "delivered": "2026-08-06"}),
       ("fee_lapsed", "c", "2026-09-07", {})]),
     ("经负责人批准延期答复", "yuci-zjj", person("卫十二", 12), "online", "2026-09-01", "某保障房分配名单",
      [("accept", "c", "2026-09-02", {}),
@@ -224,6 +247,16 @@ LEGACY = [
 ]
 
 
+def demo_contact(name: str):
+    """A demo agency's contact block (every notice) and payment details (the fee notice)."""
+    from foi_workflow.domain.settings import AgencySettings
+
+    return AgencySettings(contact_office=f"{name}政府信息公开工作机构", contact_phone="0354-3000000",
+                          contact_address="山西省晋中市榆次区（演示地址）", contact_postcode="030600",
+                          payee="晋中市榆次区财政局（演示）", bank="演示银行榆次支行", account="0000000000000000",
+                          payment_method="持本通知书到申请受理窗口缴纳，或通过非税收入缴款码缴纳")
+
+
 def set_up_district(settings: Settings) -> bool:
     """The district's agencies and accounts, through the account service, in one transaction
     (False: set up by an earlier run). The district's admin creates everything below it."""
@@ -234,14 +267,14 @@ def set_up_district(settings: Settings) -> bool:
         code, name, kind, _ = GOVERNMENT
         # the first-run set-up of this agency tree (services/auth.py: refused once an admin covers it)
         setup = auth.bootstrap_principal(uow, operator=OPERATOR)
-        accounts.add_agency(accounts.AddAgency(code, name, kind), uow, setup)
+        accounts.add_agency(accounts.AddAgency(code, name, kind, settings=demo_contact(name)), uow, setup)
         people = demo_accounts()
         first, *rest = people
         assert first[0] == "yuci-admin"
         accounts.create_account(_create(first), uow, setup)
         admin = auth.principal_for("yuci-admin", uow, operator=OPERATOR, via="cli")
         for b_code, b_name, b_kind in BODIES:
-            accounts.add_agency(accounts.AddAgency(b_code, b_name, b_kind, code), uow, admin)
+            accounts.add_agency(accounts.AddAgency(b_code, b_name, b_kind, code, demo_contact(b_name)), uow, admin)
         for person in rest:
             accounts.create_account(_create(person), uow, admin)
     return True
@@ -286,7 +319,8 @@ def run() -> list[dict[str, Any]]:
     results = []
     for n, (title, agency, applicant, channel, received, subject, moves) in enumerate(SCENARIOS, 1):
         reg = intake_flow(agency=agency, applicant=applicant, channel=channel, received=received,
-                          subject=subject, staff=actor(agency, "c"), request_id=f"demo-{n}-0")
+                          subject=subject, staff=actor(agency, "c"), request_id=f"demo-{n}-0",
+                          **form_and_delivery(channel))
         state = reg
         for k, (move, who, on, data) in enumerate(moves, 1):
             state = flows[stage_of[move]](case_no=reg["case_no"], decision=move, staff=actor(agency, who),
@@ -294,7 +328,7 @@ def run() -> list[dict[str, Any]]:
         results.append({"scenario": title, **state, "steps": len(moves) + 1})
         print(f"  {reg['case_no']}：{title}（{len(moves) + 1} 个流程）", flush=True)
     for agency in IMPORTERS:  # each body's register, imported by that body's admin
-        lines = [x for x in LEGACY if x["agency"] == agency]
+        lines = [{**x, **form_and_delivery(x["channel"])} for x in LEGACY if x["agency"] == agency]
         with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as f:
             f.write("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n")
         try:

@@ -49,12 +49,14 @@ from .runtime import flow_settings
 # "register" has its own flow (intake_flow): it needs the applicant and makes the case number.
 STAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "review": ("审查", ("acknowledge", "accept", "request_correction", "correction_delivered",
-                        "correction_received", "correction_lapsed", "reply_on_spot")),
+                        "correction_received", "correction_lapsed", "reply_on_spot",
+                        "reassign", "transfer", "split", "record_contact")),
     "confidentiality": ("征求意见与保密审查", ("consult", "consultation_delivered",
                                                 "consultation_answered", "public_interest_override",
                                                 "sign_off")),
-    "reply": ("答复", ("extend", "set_longer_deadline", "fee_notice", "fee_paid", "fee_lapsed",
-                       "reply", "reply_delivered", "withdraw", "record_remedy")),
+    "reply": ("答复", ("extend", "request_reasons", "reasons_answered", "set_longer_deadline", "fee_notice", "fee_paid", "fee_lapsed",
+                       "reply", "reply_delivered", "withdraw", "record_remedy",
+                       "record_delivery", "mark_for_publication")),
 }
 STEP_MOVES: tuple[str, ...] = tuple(m for _label, moves in STAGES.values() for m in moves)
 _CASE_NO = re.compile(r"^(?P<agency>.+)-(?P<year>\d{4})-(?P<n>\d+)$")
@@ -189,19 +191,29 @@ def _masked_applicant(applicant: dict[str, Any]) -> dict[str, Any]:
     """The applicant as the run's stored parameters keep it: the ID number and contact masked
     as in every listing and log, a natural person's name reduced to its first character."""
     out = dict(applicant)
-    if out.get("id_number"):
-        out["id_number"] = mask(str(out["id_number"]))
-    if out.get("contact"):
-        out["contact"] = mask_contact(str(out["contact"]))
-    name = str(out.get("name") or "")
-    if out.get("kind") == "natural_person" and len(name) > 1:
-        out["name"] = name[0] + "*" * (len(name) - 1)
+    for key in MASKED_NUMBERS:
+        if out.get(key):
+            out[key] = mask(str(out[key]))
+    for key in MASKED_CONTACTS:
+        if out.get(key):
+            out[key] = mask_contact(str(out[key]))
+    for key in MASKED_NAMES:
+        name = str(out.get(key) or "")
+        if (key != "name" or out.get("kind") == "natural_person") and len(name) > 1:
+            out[key] = name[0] + "*" * (len(name) - 1)
     return out
+
+
+# the applicant's personal data as a run's stored parameters keep it (masked)
+MASKED_NUMBERS = ("id_number", "credit_code")
+MASKED_CONTACTS = ("contact", "phone", "email", "address")
+MASKED_NAMES = ("name", "legal_representative", "contact_person")
 
 
 @flow(name="intake", flow_run_name="intake-{agency}-{received}")
 def intake_flow(agency: str, applicant: dict[str, Any], channel: str, received: str, subject: str,
-                staff: str, request_id: Optional[str] = None) -> dict[str, Any]:
+                staff: str, request_id: Optional[str] = None, form: str = "", delivery: str = "",
+                items: Optional[list[Any]] = None, oral: bool = False) -> dict[str, Any]:
     """登记申请：register a new application as the staff member `staff` (an account code); the
     run is renamed intake-<case_no> once numbered.
 
@@ -210,23 +222,26 @@ def intake_flow(agency: str, applicant: dict[str, Any], channel: str, received: 
     refused, so that re-running a run from the UI cannot register a case under masked data.
     """
     stored = {"agency": agency, "applicant": _masked_applicant(applicant), "channel": channel,
-              "received": received, "subject": subject, "staff": staff, "request_id": request_id}
+              "received": received, "subject": subject, "staff": staff, "request_id": request_id,
+              "form": form, "delivery": delivery, "items": items, "oral": oral}
     _label_run(case_tag_list(agency=agency),
                parameters=stored if stored["applicant"] != applicant else None)
-    known = {f.name for f in fields(Applicant)}
+    known = {f.name for f in fields(Applicant)} | {"credit_code"}
     unknown = sorted(set(applicant) - known)
     if unknown:
         raise InputError("applicant", "申请人信息字段：" + "、".join(sorted(known)),
                          "无法识别的字段：" + "、".join(unknown))
-    for key in ("id_number", "contact", "name"):
+    for key in (*MASKED_NUMBERS, *MASKED_CONTACTS, *MASKED_NAMES):
         if key == "name" and applicant.get("kind") != "natural_person":
             continue
         if "*" in str(applicant.get(key) or ""):
             raise InputError(f"applicant.{key}", MASKED_RULE, f"“{key}”含“*”，是脱敏后的信息")
     uow, principal = acting(staff)
     with tags(*case_tag_list(agency=agency)):
-        result = cases.register(cases.Register(agency, Applicant(**applicant), channel,
-                                               parse_date(received, "received"), subject, request_id),
+        result = cases.register(cases.Register(agency, Applicant.of(applicant), channel,
+                                               parse_date(received, "received"),
+                                               tuple(items) if items else (subject,), form, delivery,
+                                               oral, request_id),
                                 uow, principal)
     _label_run(case_tag_list(result.case_no, agency), name=f"intake-{result.case_no}")
     _logger().info("登记 %s（%s 收到，答复期限 %s）", result.case_no, received, result.reply_due)

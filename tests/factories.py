@@ -23,7 +23,11 @@ OPERATOR = "test"
 # A first-run set-up principal: may create agencies and accounts (never acts on cases).
 SETUP = Principal(0, "system-bootstrap", "初始设置", 0, (), frozenset(), operator=OPERATOR,
                   via="cli", bootstrap=True)
-DEFAULT_APPLICANT = Applicant("commercial", "某公司")
+# an organisation as Art 29 asks: its unified social credit code (valid check character) and
+# a contact person
+CREDIT_CODE = "91140700MA0GRXQJ7Y"
+DEFAULT_APPLICANT = Applicant("commercial", "某公司", "credit_code", CREDIT_CODE, contact_person="王经理",
+                              phone="13912345678")
 
 
 def uow(url: str, **settings: Any) -> SqlUnitOfWork:
@@ -41,8 +45,19 @@ def _installer(u: SqlUnitOfWork, agency_code: str | None) -> Principal:
     return SETUP
 
 
+# Every notice states the agency's contact, the fee notice how to pay (an agency without them
+# issues no notice): the test agencies have both unless a test gives its own settings.
+CONTACT = dict(contact_office="政府信息公开办公室", contact_person="王明", contact_phone="0354-1234567",
+               contact_address="山西省晋中市榆次区迎宾街1号", contact_postcode="030600",
+               contact_email="gongkai@example.gov.cn")
+PAYMENT = dict(payee="晋中市榆次区财政局", bank="中国工商银行晋中分行", account="0508001234567890123",
+               payment_method="持本通知书到本机关政府信息公开申请受理窗口缴纳，或通过非税收入缴款码缴纳")
+WITH_CONTACT = AgencySettings(**CONTACT, **PAYMENT)
+
+
 def agency(url: str, code: str, name: str, kind: str, parent: str | None = None,
            settings: AgencySettings | None = None):
+    settings = settings if settings is not None else WITH_CONTACT
     u = uow(url)
     with u:
         return accounts.add_agency(accounts.AddAgency(code, name, kind, parent, settings), u,
@@ -81,9 +96,13 @@ def system(url: str, agency_code: str) -> Principal:
 def register(url: str, *, agency: str, actor: str | Principal, received: dt.date,
              applicant: Applicant = DEFAULT_APPLICANT, channel: str = "online",
              subject: str = "某地块征收补偿方案", request_id: str | None = None,
-             today: dt.date | None = None) -> StepResult:
+             today: dt.date | None = None, items: Iterable[Any] | None = None,
+             form: str = "electronic", delivery: str = "online", oral: bool = False) -> StepResult:
+    """A registration; `items` default to the one item `subject`."""
     who = actor if isinstance(actor, Principal) else principal(url, actor)
-    return cases.register(cases.Register(agency, applicant, channel, received, subject, request_id),
+    return cases.register(cases.Register(agency, applicant, channel, received,
+                                         tuple(items) if items is not None else (subject,),
+                                         form, delivery, oral, request_id),
                           uow(url), who, today=today)
 
 
@@ -92,3 +111,19 @@ def step(url: str, case_no: str, kind: str, actor: str | Principal, on: dt.date,
     """One move; its data as keywords (positional-only parameters leave `kind` free for data)."""
     who = actor if isinstance(actor, Principal) else principal(url, actor)
     return cases.step(cases.Step(case_no, kind, on, data, request_id), uow(url), who, today=today)
+
+
+# what a bulk-intake line says of the application besides its subject (Art 29)
+BULK_APPLICATION = {"form": "electronic", "delivery": "online"}
+
+
+def bulk_applicant(kind: str, name: str, n: int) -> dict[str, str]:
+    """A bulk line's applicant: a person by passport E<n>, an organisation by a credit code of its
+    own (GB 32100 check character) with a contact person."""
+    from foi_workflow.domain.applicants import credit_code_check
+
+    if kind == "natural_person":
+        return {"kind": kind, "name": name, "id_type": "passport", "id_number": f"E{n:08d}"}
+    base17 = f"911407{n:011d}"
+    return {"kind": kind, "name": name, "credit_code": base17 + credit_code_check(base17),
+            "contact_person": "王经理"}

@@ -44,7 +44,7 @@ def line(i: int, received="2026-03-02", events=(), **over) -> str:
            "subject": f"某地块征收补偿方案（{i}）", "handler": "c1",
            "applicant": {"kind": "natural_person", "name": f"申请人{i}",
                          "id_type": "resident_id", "id_number": "11010519491231002X"},
-           "events": list(events), "request_id": f"legacy-{i}"}
+           "events": list(events), "request_id": f"legacy-{i}", **f.BULK_APPLICATION}
     obj.update(over)
     return json.dumps(obj, ensure_ascii=False)
 
@@ -91,7 +91,7 @@ def test_bulk_intake_registers_cases_with_their_past_events(district):
 
 def test_case_numbers_continue_the_agency_series_of_the_year(district):
     single = f.register(district, agency="yc-zrzy", actor="c1", channel="post",
-                        received=dt.date(2026, 3, 2), subject="x", today=TODAY)
+                        received=dt.date(2026, 3, 2), subject="某地块征收补偿方案（1）", today=TODAY)
     report = imports(district, [line(1), line(2, received="2025-06-03")])
     assert single.case_no == "yc-zrzy-2026-00001"
     assert report.case_numbers == ["yc-zrzy-2026-00002", "yc-zrzy-2025-00001"]
@@ -143,7 +143,7 @@ def test_imported_history_equals_what_single_steps_would_store(district):
     report = imports(district, [line(1, events=CLOSED_HISTORY)])
     one = f.register(district, agency="yc-zrzy", actor="c1", applicant=Applicant(
         "natural_person", "申请人", "resident_id", "11010519491231002X"), channel="online",
-        received=dt.date(2026, 3, 2), subject="x", today=TODAY)
+        received=dt.date(2026, 3, 2), subject="某地块征收补偿方案（1）", today=TODAY)
     for e in CLOSED_HISTORY:
         f.step(district, one.case_no, e["move"], e["actor"], dt.date.fromisoformat(e["on"]),
                today=TODAY, **e.get("data", {}))

@@ -64,7 +64,7 @@ def office(clean_db: str) -> str:
 
 def register(url: str, received: dt.date = RECEIVED, channel: str = "online",
              request_id: str | None = None, today: dt.date = TODAY) -> StepResult:
-    return f.register(url, agency=AGENCY, actor="c1", applicant=Applicant("commercial", "某公司"),
+    return f.register(url, agency=AGENCY, actor="c1", applicant=f.DEFAULT_APPLICANT,
                       channel=channel, received=received, request_id=request_id, today=today)
 
 
@@ -132,9 +132,9 @@ FULL_PATH = [
     ("accept", "c1", D(2026, 6, 11), {}),
     ("consult", "c1", D(2026, 6, 12), {"kind": "third_party", "party": "某公司", "delivered": "2026-06-15"}),
     ("extend", "h1", D(2026, 6, 20), {"days": 10, "reasons": "征求第三方意见"}),
-    ("consultation_answered", "c1", D(2026, 6, 30), {"index": 0, "answer": "objection"}),
+    ("consultation_answered", "c1", D(2026, 6, 30), {"index": 0, "answer": "objection", "reasonable_grounds": True}),
     ("public_interest_override", "h1", D(2026, 7, 2), {"reasons": "涉及公共安全"}),
-    ("fee_notice", "c1", D(2026, 7, 3), {"method": "per_request", "amount": 100}),
+    ("fee_notice", "c1", D(2026, 7, 3), {"method": "per_volume", "pages": 40, "medium": "paper"}),
     ("fee_paid", "c1", D(2026, 7, 8), {}),
     ("sign_off", "r1", D(2026, 7, 9), {"decision": "disclose"}),
     ("reply", "h1", D(2026, 7, 10), {"outcome": "disclosed"}),
@@ -229,8 +229,7 @@ def good_data(draw, kind: str, on: dt.date) -> dict[str, Any]:
         decision = draw(st.sampled_from(["disclose", "partial", "withhold"]))
         return {"decision": decision, "ground": draw(st.sampled_from(GROUNDS))}
     if kind == "fee_notice":
-        return {"method": draw(st.sampled_from(["per_request", "per_volume"])),
-                "amount": draw(st.sampled_from([100, 300]))}
+        return {"method": "per_volume", "pages": draw(st.sampled_from([40, 60])), "medium": "paper"}
     if kind == "extend":
         return {"days": draw(st.integers(1, 20)), **reasons}
     if kind == "set_longer_deadline":
@@ -440,12 +439,12 @@ def test_eight_threads_making_the_same_move_exactly_one_wins(office, kind):
 ANY_ORDER = [
     ("acknowledge", "c1", {}),
     ("extend", "h1", {"days": 10, "reasons": "工作量大"}),
-    ("fee_notice", "c2", {"method": "per_request", "amount": 100}),
+    ("fee_notice", "c2", {"method": "per_volume", "pages": 40, "medium": "paper"}),
     ("consult", "c1", {"kind": "third_party", "party": "甲公司"}),
     ("consult", "c2", {"kind": "other_agency", "party": "市财政局"}),
     ("consult", "c1", {"kind": "third_party", "party": "乙公司"}),
     ("consult", "c2", {"kind": "other_agency", "party": "市住建局"}),
-    ("set_longer_deadline", "h1", {"due": "2026-12-01", "reasons": "申请数量明显超过合理范围"}),
+    ("request_reasons", "c1", {"facts": "本月已提出申请40件"}),
 ]
 
 
@@ -582,3 +581,32 @@ def test_migrations_build_exactly_the_models_schema(db_url):
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert set(context.get_current_heads()) == heads
         assert compare_metadata(context, Base.metadata) == []
+
+
+# ----- fees: the per-request fee from one applicant's count in the calendar month (issue 12) ----
+
+def test_per_request_fee_counts_the_applicants_cases_in_the_calendar_month(office):
+    """国办函〔2020〕109号 per request: the 11th request of one applicant in a month costs 100 yuan,
+    counted across that applicant's cases (one applicant record, many cases); another
+    applicant's requests and another month's do not count; a count typed in is ignored."""
+    other = Applicant("natural_person", "李雷", "resident_id", "11010519491231002X")
+    register(office, received=D(2026, 5, 29))                     # last month: does not count
+    f.register(office, agency=AGENCY, actor="c1", applicant=other, received=RECEIVED, today=TODAY)
+    regs = [register(office, received=RECEIVED + dt.timedelta(days=i // 4)) for i in range(11)]
+    with db.session_scope(office) as s:
+        ids = set(s.scalars(select(CaseRow.applicant_id).where(
+            CaseRow.case_no.in_([r.case_no for r in regs]))))
+    assert len(ids) == 1  # the same applicant recognised across cases
+    tenth, eleventh = regs[9].case_no, regs[10].case_no
+    for no in (tenth, eleventh):
+        step(office, no, "accept", "c1", D(2026, 6, 4))
+    with pytest.raises(FoiError) as info:  # the 10th of the month is free: no fee notice
+        step(office, tenth, "fee_notice", "c1", D(2026, 6, 5), method="per_request")
+    assert info.value.field == "amount"
+    step(office, eleventh, "fee_notice", "c1", D(2026, 6, 5), method="per_request", nth_in_month=1)
+    with db.session_scope(office) as s:
+        row = s.scalar(select(CaseRow).where(CaseRow.case_no == eleventh))
+        ev = s.scalar(select(CaseEventRow).where(CaseEventRow.case_id == row.id,
+                                                 CaseEventRow.kind == "fee_notice"))
+        assert (ev.data["nth_in_month"], ev.data["amount"]) == (11, 100)
+        assert ev.data["computation"]["bands"][0]["band"] == "第11–30件"

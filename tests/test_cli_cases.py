@@ -26,16 +26,22 @@ def case_count(url: str) -> int:
         return queries.count_cases(session)
 
 
+# every notice states the agency's contact (ogi-rules.md), the fee notice how to pay
+CONTACT = ("--contact-office", "政府信息公开办公室", "--contact-phone", "0354-1234567",
+           "--contact-address", "某区政府大院1号", "--payee", "某区财政局", "--bank", "某银行",
+           "--account", "123456789", "--payment-method", "到窗口缴纳")
+
+
 @pytest.fixture
 def office(clean_db, monkeypatch):
     """A district government with a department and a town under it, and its staff."""
     monkeypatch.setenv("FOI_TODAY", TODAY)
-    ok("agency", "add", "GOV", "某区人民政府", "--kind", "government")
+    ok("agency", "add", "GOV", "某区人民政府", "--kind", "government", *CONTACT)
     ok("agency", "add", "EDU", "区教育局", "--kind", "department", "--parent", "GOV",
-       "--correction-days", "10")
+       "--correction-days", "10", *CONTACT)
     ok("agency", "add", "T1", "某镇人民政府", "--kind", "town", "--parent", "GOV",
-       "--weekend-online-next-day")
-    ok("agency", "add", "OTHER", "另一区人民政府", "--kind", "government", "--no-fee-exclusion")
+       "--weekend-online-next-day", *CONTACT)
+    ok("agency", "add", "OTHER", "另一区人民政府", "--kind", "government", "--no-fee-exclusion", *CONTACT)
     # the first account is made in the first set-up (no admin yet); the admin makes the others
     ok("user", "create", "a1", "管理员甲", "--agency", "GOV", "--identifier", "GOV-001", "--role", "admin")
     for code, name, role, agency, ident in (("c1", "张三", "clerk", "GOV", "GOV-002"),
@@ -47,12 +53,15 @@ def office(clean_db, monkeypatch):
     return clean_db
 
 
+ORG_CODE = "91140700MA0GRXQJ7Y"  # a unified social credit code with its GB 32100 check character
+
+
 def register(*extra: str, agency: str = "GOV", actor: str = "c1", received: str = "2026-11-03",
              subject: str = "某道路改造工程招标文件"):
     return foi("case", "register", "--agency", agency, "--as", actor, "--channel", "in_person",
                "--received", received, "--subject", subject, "--applicant-kind", "natural_person",
                "--applicant-name", "赵六", "--id-type", "resident_id", "--id-number", RESIDENT_ID,
-               "--contact", "北京市某区某路1号", *extra)
+               "--contact", "北京市某区某路1号", "--form", "paper", "--delivery", "in_person", *extra)
 
 
 def registered(*extra: str, **kw) -> str:
@@ -201,13 +210,13 @@ def test_register_bad_id_number_message_is_masked(office):
     assert bad not in res.output and "applicant.id_number" in res.stderr
 
 
-def register_with(*, id_number: str | None = RESIDENT_ID, kind: str = "natural_person"):
+def register_with(*extra: str, id_number: str | None = RESIDENT_ID, kind: str = "natural_person"):
     args = ["case", "register", "--agency", "GOV", "--as", "c1", "--channel", "in_person",
             "--received", "2026-11-03", "--subject", "某文件", "--applicant-kind", kind,
-            "--applicant-name", "赵六"]
+            "--applicant-name", "赵六", "--form", "paper", "--delivery", "in_person"]
     if id_number is not None:
         args += ["--id-number", id_number]
-    return foi(*args)
+    return foi(*args, *extra)
 
 
 @pytest.mark.parametrize("args, field", [
@@ -227,7 +236,7 @@ def register_with(*, id_number: str | None = RESIDENT_ID, kind: str = "natural_p
 def test_register_bad_input_exits_2_and_writes_nothing(office, args, field):
     base = {"--agency": "GOV", "--as": "c1", "--channel": "in_person", "--received": "2026-11-03",
             "--subject": "某文件", "--applicant-kind": "natural_person", "--applicant-name": "赵六",
-            "--id-number": RESIDENT_ID}
+            "--id-number": RESIDENT_ID, "--form": "paper", "--delivery": "in_person"}
     base.update(dict(zip(args[::2], args[1::2])))
     res = foi("case", "register", *[x for kv in base.items() for x in kv])
     assert res.exit_code == 2, res.output
@@ -241,8 +250,9 @@ def test_natural_person_without_id_number_exits_2_and_writes_nothing(office):
     assert res.exit_code == 2
     assert "错误：applicant.id_number：" in res.stderr and "第二十九条" in res.stderr
     assert case_count(office) == 0
-    # an organisation needs no ID number
-    assert register_with(id_number=None, kind="research").exit_code == 0
+    # an organisation gives its credit code instead, and its contact person (Art 29)
+    assert register_with("--credit-code", ORG_CODE, "--contact-person", "钱研究", id_number=None,
+                         kind="research").exit_code == 0
     assert case_count(office) == 1
 
 

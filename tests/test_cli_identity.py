@@ -35,7 +35,7 @@ def register(actor: str = "e1", *extra: str) -> str:
     res = ok("case", "register", "--agency", "EDU", "--as", actor, "--channel", "in_person",
              "--received", "2026-11-03", "--subject", "某学校建设项目批复", "--applicant-kind",
              "natural_person", "--applicant-name", "赵六", "--id-number", RESIDENT_ID,
-             "--contact", "13912345678", "--json", *extra)
+             "--contact", "13912345678", "--form", "paper", "--delivery", "in_person", "--json", *extra)
     return json.loads(res.stdout)["case_no"]
 
 
@@ -54,7 +54,8 @@ def test_a_token_acts_as_its_owner_and_is_recorded_as_the_operator(office):
     token = token_for("e1")
     res = foi("--token", token, "case", "register", "--agency", "EDU", "--channel", "post",
               "--received", "2026-11-04", "--subject", "某文件", "--applicant-kind", "research",
-              "--applicant-name", "某研究所", "--json")
+              "--applicant-name", "某研究所", "--credit-code", "91140700MA0GRXQJ7Y", "--contact-person", "钱研究",
+              "--form", "electronic", "--delivery", "online", "--json")
     assert res.exit_code == 0, res.output
     no = json.loads(res.stdout)["case_no"]
     history = json.loads(ok("--token", token, "case", "show", no, "--json").stdout)["history"]

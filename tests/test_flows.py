@@ -87,6 +87,8 @@ def case_runs(case_no: str):
 
 def intake(steps: ModuleType, received: str = "2026-03-02", **extra: Any):
     extra.setdefault("staff", CLERK)
+    extra.setdefault("form", "paper")
+    extra.setdefault("delivery", "in_person")
     state = run(steps.intake_flow, agency=AGENCY, applicant=PERSON, channel="in_person",
                 received=received, subject="2025年本区道路养护合同", **extra)
     assert state.is_completed(), state.message
@@ -205,7 +207,7 @@ def test_third_party_objection_leads_to_withholding(prefect_backend, steps, dist
     ok(steps.confidentiality_flow, case_no=case_no, decision="consult", staff=CLERK,
        on="2026-03-04", data={"kind": "third_party", "party": "某建筑公司"})
     ok(steps.confidentiality_flow, case_no=case_no, decision="consultation_answered", staff=CLERK,
-       on="2026-03-20", data={"answer": "objection"})
+       on="2026-03-20", data={"answer": "objection", "reasonable_grounds": True})
     ok(steps.confidentiality_flow, case_no=case_no, decision="sign_off", staff=REVIEWER,
        on="2026-03-23", data={"decision": "withhold", "ground": "third_party_rights"})
     r = ok(steps.reply_flow, case_no=case_no, decision="reply", staff=HEAD, on="2026-03-24",
@@ -304,7 +306,8 @@ def test_a_step_flow_run_for_staff_of_another_agency_is_refused_with_the_rule_an
     # nor may they register an application for this agency
     before = case_count()
     state = run(steps.intake_flow, agency=AGENCY, applicant=PERSON, channel="online",
-                received="2026-03-02", subject="某事项", staff=OTHER_CLERK)
+                received="2026-03-02", subject="某事项", staff=OTHER_CLERK, form="electronic",
+                delivery="online")
     assert state.is_failed() and rule_text(Action.CASE_REGISTER) in state.message
     assert case_count() == before
     row, kinds, _case = final(case_no)
@@ -336,7 +339,9 @@ def test_bulk_intake_flow_acts_as_the_admin_given_and_refuses_a_clerk(prefect_ba
     legacy = tmp_path / "legacy.jsonl"
     legacy.write_text(json.dumps({
         "agency": AGENCY, "received": "2026-03-02", "channel": "post", "subject": "历史申请",
-        "handler": CLERK, "applicant": {"kind": "commercial", "name": "某公司"},
+        "handler": CLERK, "form": "paper", "delivery": "post",
+        "applicant": {"kind": "commercial", "name": "某公司", "credit_code": f.CREDIT_CODE,
+                      "contact_person": "王经理", "address": "山西省晋中市榆次区某路1号", "postcode": "030600"},
         "events": [{"move": "accept", "on": "2026-03-03", "actor": CLERK}],
         "request_id": "flow-legacy-1"}, ensure_ascii=False) + "\n", "utf-8")
     before = case_count()

@@ -166,9 +166,15 @@ PATHS: dict[str, list[tuple[str, str, D, dict[str, Any]]]] = {
         ("correction_lapsed", "c1", D(2026, 4, 1), {})],
     "other.fee_unpaid": [("accept", "c1", D(2026, 3, 3), {}),
                          ("fee_notice", "c1", D(2026, 3, 4),
-                          {"method": "per_volume", "amount": 700, "delivered": "2026-03-05"}),
+                          {"method": "per_volume", "pages": 100, "medium": "paper", "delivered": "2026-03-05"}),
                          ("fee_lapsed", "c1", D(2026, 4, 6), {})],
     "other.withdrawn": [("withdraw", "c1", D(2026, 3, 6), {})],
+    # Art 35: refused as excessive only after the request for reasons and an unreasonable answer
+    "not_processed.excessive": [
+        ("accept", "c1", D(2026, 3, 3), {}),
+        ("request_reasons", "c1", D(2026, 3, 4), {"facts": "本月已提出申请40件"}),
+        ("reasons_answered", "c1", D(2026, 3, 9), {"answer": "unreasonable", "reasons": "未说明用途"}),
+        ("reply", "h1", D(2026, 3, 10), {"outcome": "not_processed.excessive"})],
 }
 
 
@@ -312,7 +318,8 @@ def test_public_interest_notice_tells_the_objecting_third_party_what_and_why(off
     case_no = new_case(url, subject="某企业排污监测数据")
     step(url, case_no, "accept", "c1", D(2026, 3, 3))
     step(url, case_no, "consult", "c1", D(2026, 3, 4), kind="third_party", party="某化工企业")
-    step(url, case_no, "consultation_answered", "c1", D(2026, 3, 10), answer="objection")
+    step(url, case_no, "consultation_answered", "c1", D(2026, 3, 10), answer="objection",
+         reasonable_grounds=True)
     step(url, case_no, "public_interest_override", "h1", D(2026, 3, 11), reasons="涉及周边居民健康")
     rec = notices_of(url, case_no)[-1]
     assert (rec.kind, rec.addressee) == ("public_interest", "某化工企业")
@@ -325,13 +332,15 @@ def test_fee_notice_states_basis_rate_amount_how_to_pay_and_the_payment_due(offi
     url = office
     case_no = new_case(url)
     step(url, case_no, "accept", "c1", D(2026, 3, 3))
-    step(url, case_no, "fee_notice", "c1", D(2026, 3, 4), method="per_volume", amount=3700,
+    # 225 pages: the amount is computed (never typed) and the computation shown
+    step(url, case_no, "fee_notice", "c1", D(2026, 3, 4), method="per_volume", pages=225, medium="paper",
          delivered="2026-03-05")
     (rec,) = notices_of(url, case_no)
     found = texts(render(url, rec.key, tmp_path))
     due = _due(url, case_no, "fee_payment_due")
     assert_everywhere(found, "收费通知书", "国办函〔2020〕109号", "按量计收", "第31–100页", "每页10元",
-                      "第201页起", "每页40元", "3700元", "缴费方式", cn(due), "第四十二条")
+                      "第201页起", "每页40元", "3700元", "缴费方式", cn(due), "第四十二条",
+                      "计算过程", "第201–225页：25页 × 40元 = 1000元")
 
 
 def test_longer_deadline_notice_gives_the_reasons_and_the_new_date(office, tmp_path):
@@ -339,12 +348,39 @@ def test_longer_deadline_notice_gives_the_reasons_and_the_new_date(office, tmp_p
     case_no = new_case(url)
     step(url, case_no, "accept", "c1", D(2026, 3, 3))
     statutory = _due(url, case_no, "reply_due")
+    step(url, case_no, "request_reasons", "c1", D(2026, 3, 4), facts="本月已提出申请40件")
+    step(url, case_no, "reasons_answered", "c1", D(2026, 3, 5), answer="reasonable", reasons="课题研究需要")
     step(url, case_no, "set_longer_deadline", "h1", D(2026, 3, 5), due="2026-05-29",
          reasons="申请涉及五年文件需分批整理")
-    (rec,) = notices_of(url, case_no)
+    (rec,) = [n for n in notices_of(url, case_no) if n.kind == "longer_deadline"]
     found = texts(render(url, rec.key, tmp_path))
     assert_everywhere(found, "说明理由告知书", "第三十五条", cn(statutory), cn(D(2026, 5, 29)),
                       "申请涉及五年文件需分批整理")
+
+
+def test_fee_notice_of_a_2008_case_states_the_cost_fees_by_kind_and_no_abandonment(office, tmp_path):
+    url = office
+    case_no = new_case(url, received=D(2015, 3, 2))
+    step(url, case_no, "accept", "c1", D(2015, 3, 3))
+    step(url, case_no, "fee_notice", "c1", D(2015, 3, 4), costs={"copying": 12, "mailing": 10})
+    (rec,) = notices_of(url, case_no)
+    found = texts(render(url, rec.key, tmp_path))
+    assert_everywhere(found, "第二十七条", "复制费：12元", "邮寄费：10元", "22元", "缴费方式")
+    assert_nowhere(found, "视为放弃申请", "109号")
+
+
+def test_art35_reasons_request_notice_states_the_facts_the_period_and_what_follows(office, tmp_path):
+    url = office
+    case_no = new_case(url)
+    step(url, case_no, "accept", "c1", D(2026, 3, 3))
+    step(url, case_no, "request_reasons", "c1", D(2026, 3, 4), facts="本月已提出申请40件",
+         delivered="2026-03-05")
+    (rec,) = notices_of(url, case_no)
+    assert rec.kind == "reasons_request"
+    found = texts(render(url, rec.key, tmp_path))
+    # 15 working days after delivery on 2026-03-05
+    assert_everywhere(found, "说明理由通知书", "第三十五条", "本月已提出申请40件", "15个工作日",
+                      cn(D(2026, 3, 26)), "不予处理", "延迟答复的合理期限")
 
 
 def test_steps_that_issue_nothing_register_nothing(office):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from foi_workflow.domain.case import Event
 from foi_workflow.domain.errors import InputError
+from foi_workflow.domain.outcomes import OUTCOMES
 from foi_workflow.domain.policy import PermissionDenied
 from foi_workflow.domain.statistics.checks import check_report
 from foi_workflow.domain.statistics.layout import APPLICANT_COLUMNS
@@ -21,7 +22,7 @@ from foi_workflow.domain.statistics.report import (count_table4, recount_from_ev
 from foi_workflow.services import bulk, cases, directory, stat_registers, statistics
 from foi_workflow.storage import db
 from foi_workflow.storage.identity_tables import AccessLogRow
-from foi_workflow.storage.models import CaseEventRow, CaseRow
+from foi_workflow.storage.models import CaseContactRow, CaseEventRow, CaseItemRow, CaseRow
 from foi_workflow.storage.statistics_tables import ConsultationRow, LockedReportRow
 
 from . import factories
@@ -79,6 +80,8 @@ def history(agency: str, received: dt.date, close_after: int | None, outcome: st
         events = [{"move": "reply", "on": closed.isoformat(), "actor": h, "data": {"outcome": outcome}}]
     if remedy is not None:
         kind, results, after = remedy
+        if kind == "litigation_direct" and outcome in OUTCOMES and OUTCOMES[outcome].refusal:
+            kind = "litigation_after_review"  # review first for refusals (行政复议法 Art 23, 2024)
         for i, result in enumerate(results):
             day = min(closed + dt.timedelta(days=after + 40 * i), TODAY)
             events.append({"move": "record_remedy", "on": day.isoformat(), "actor": c,
@@ -89,8 +92,8 @@ def history(agency: str, received: dt.date, close_after: int | None, outcome: st
 def line(n: int, agency: str, kind: str, received: dt.date, events: list[dict]) -> str:
     return json.dumps({"agency": agency, "received": received.isoformat(), "channel": "online",
                        "subject": f"信息{n}", "handler": f"{agency}-c",
-                       "applicant": {"kind": kind, "name": f"申请人{n}", "id_type": "passport",
-                                     "id_number": f"E{n:08d}"}, "events": events},
+                       "applicant": factories.bulk_applicant(kind, f"申请人{n}", n), "events": events,
+                       **factories.BULK_APPLICATION},
                       ensure_ascii=False)
 
 
@@ -142,8 +145,8 @@ case_spec = st.tuples(
 def test_table3_counted_in_sql_equals_recount_from_events_and_passes_every_check(district, specs):
     specs = [s for s in specs if s[3] is None or s[2] + dt.timedelta(days=s[3]) <= TODAY]
     with db.session_scope(district) as s:
-        s.execute(CaseEventRow.__table__.delete())
-        s.execute(CaseRow.__table__.delete())
+        for table in (CaseEventRow, CaseContactRow, CaseItemRow, CaseRow):
+            s.execute(table.__table__.delete())
     load(district, specs)
     previous: dict | None = None
     for year in (2024, 2025, 2026):
@@ -374,3 +377,46 @@ def test_report_year_is_checked_against_the_settings_today(district, monkeypatch
     assert err.value.field == "year"
     monkeypatch.setenv("FOI_TODAY", "2027-03-01")   # the drill's date, read from the settings
     assert reports(district, 2027).year == 2027
+
+
+def person_line(n: int, received: dt.date, events: list[dict]) -> str:
+    """A natural person's application to dept-a with its Art 29 content, and its history."""
+    obj = json.loads(line(n, "dept-a", "natural_person", received, events))
+    obj["applicant"]["phone"] = "13912345678"
+    return json.dumps({**obj, "form": "paper", "delivery": "in_person"}, ensure_ascii=False)
+
+
+def test_remedy_against_a_case_still_open_counts_in_table4_of_the_year_pending(district):
+    # 不履行法定职责: no reply in time (received 2025-03-03, still open), a review pending
+    events = [{"move": "accept", "on": "2025-03-03", "actor": "dept-a-c"},
+              {"move": "record_remedy", "on": "2025-05-06", "actor": "dept-a-c",
+               "data": {"kind": "review", "result": "pending"}}]
+    report = bulk.import_register(bulk.ImportRegister([person_line(1, dt.date(2025, 3, 3), events)]),
+                                  factories.uow(district), factories.principal(district, "dept-a-a"), today=TODAY)
+    assert not report.errors, report.errors[:3]
+    t4 = reports(district, 2025).own["dept-a"].table4
+    assert t4["review"]["pending"] == 1 and t4["review"]["total"] == 1
+
+
+def test_section_six_states_fee_notices_issued_their_total_and_the_amount_collected(district):
+    from foi_workflow.documents.annual_report import fees_text
+
+    def fee_case(n, paid):
+        events = [{"move": "accept", "on": "2025-03-03", "actor": "dept-a-c"},
+                  {"move": "fee_notice", "on": "2025-03-04", "actor": "dept-a-c",
+                   "data": {"method": "per_volume", "pages": 40 + 10 * n, "medium": "paper"}}]
+        if paid:
+            events.append({"move": "fee_paid", "on": "2025-03-10", "actor": "dept-a-c"})
+        return person_line(n, dt.date(2025, 3, 3), events)
+
+    report = bulk.import_register(bulk.ImportRegister([fee_case(0, True), fee_case(1, False)]),
+                                  factories.uow(district), factories.principal(district, "dept-a-a"), today=TODAY)
+    assert not report.errors, report.errors[:3]
+    r = reports(district, 2025).own["dept-a"]
+    # 40 pages: 10 × 10 = 100 yuan (paid); 50 pages: 20 × 10 = 200 yuan (not paid)
+    assert (r.fee_notices, r.fee_notices_fen, r.fees_total_fen) == (2, 30000, 10000)
+    text = fees_text(r)
+    assert "发出收费通知书2件" in text and "300.00元" in text and "实际收取费用共100.00元" in text
+    assert r.to_json()["fee_notices"] == {"count": 2, "total_yuan": "300.00"}
+    empty = reports(district, 2024).own["dept-a"]
+    assert "未发出收费通知书" in fees_text(empty)

@@ -205,8 +205,8 @@ def _cases_2025(url):
 
     def line(n, agency, kind, received, events):
         return json.dumps({"agency": agency, "received": received, "channel": "online", "subject": f"信息{n}",
-                           "handler": staff[agency][0], "applicant": {"kind": kind, "name": f"单位{n}"},
-                           "events": events}, ensure_ascii=False)
+                           "handler": staff[agency][0], "applicant": factories.bulk_applicant(kind, f"单位{n}", n),
+                           "events": events, **factories.BULK_APPLICATION}, ensure_ascii=False)
 
     reply = lambda agency, on, outcome: [{"move": "reply", "on": on, "actor": staff[agency][1],
                                           "data": {"outcome": outcome}}]

@@ -35,7 +35,8 @@ def district(clean_db, monkeypatch):
         factories.staff(clean_db, f"{agency}-a", f"{agency}管理员", "admin", agency)
     line = lambda n, agency, received, events: json.dumps(
         {"agency": agency, "received": received, "channel": "online", "subject": f"信息{n}",
-         "handler": f"{agency}-c", "applicant": {"kind": "commercial", "name": f"公司{n}"}, "events": events},
+         "handler": f"{agency}-c", "applicant": factories.bulk_applicant("commercial", f"公司{n}", n),
+         "events": events, **factories.BULK_APPLICATION},
         ensure_ascii=False)
     reply = [{"move": "reply", "on": "2025-04-03", "actor": "gov-h", "data": {"outcome": "already_public"}}]
     for agency, lines in (("gov", [line(1, "gov", "2025-04-01", reply)]), ("edu", [line(2, "edu", "2025-12-30", [])])):

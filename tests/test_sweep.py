@@ -113,7 +113,8 @@ def expected_alerts(url: str, today: D, calendar) -> set[tuple[str, str, str, D 
             soon[agency_id] = A.soon_until(calendar, today, n)
         for c in s.scalars(select(CaseRow)):
             dates = CaseDates(c.state, c.reply_due, c.correction_notice_due, c.consultation_due,
-                              c.correction_window_end, c.fee_payment_due, c.provisional)
+                              c.correction_window_end, c.fee_payment_due, c.provisional,
+                              delivery_unrecorded=c.delivery_unrecorded)
             for kind, level, due in A.classify(dates, today, soon[c.agency_id]):
                 out.add((c.case_no, kind.value, level.value, due))
     return out
@@ -185,8 +186,21 @@ def test_correction_notice_not_sent_by_the_seventh_working_day(district):
     assert sweep(district, D(2026, 10, 12)).raised == {"correction_notice/today": 1}
     assert sweep(district, D(2026, 10, 13)).raised == {"correction_notice/overdue": 1}
     step(district, no, "request_correction", D(2026, 10, 13), items="请写明文件名称")  # late, but lawful
+    # the lapse stays in the supervisors' view while the case awaits the correction (not raised
+    # again: its date has not changed)
     r = sweep(district, D(2026, 10, 14))
-    assert r.raised == {} and alerts_of(district, no) == set()
+    assert r.raised == {} and alerts_of(district, no) == {("correction_notice", "overdue")}
+    step(district, no, "correction_received", D(2026, 10, 15))
+    sweep(district, D(2026, 10, 16))
+    assert alerts_of(district, no) == set()
+
+
+def test_timely_correction_notice_clears_the_correction_notice_alert(district):
+    no = register(district, D(2026, 9, 25))
+    assert sweep(district, D(2026, 10, 12)).raised == {"correction_notice/today": 1}
+    step(district, no, "request_correction", D(2026, 10, 12), items="请写明文件名称")
+    sweep(district, D(2026, 10, 13))
+    assert alerts_of(district, no) == set()
 
 
 def test_consultation_answer_due_alerts_and_clears_when_the_answer_is_recorded(district, calendar):
@@ -258,7 +272,7 @@ def test_correction_window_ended_closes_the_case_as_abandoned_the_day_after(dist
 def test_fee_window_ended_closes_the_case_as_fee_unpaid(district, calendar):
     no = register(district, D(2026, 5, 6))
     step(district, no, "accept", D(2026, 5, 7))
-    step(district, no, "fee_notice", D(2026, 5, 8), method="per_request", amount=100)
+    step(district, no, "fee_notice", D(2026, 5, 8), method="per_volume", pages=40, medium="paper", delivered="2026-05-08")
     due = D.fromordinal(calendar.nth_working_day_after(D(2026, 5, 8).toordinal(), 20))
     assert sweep(district, due).auto_closed == []
     [closed] = sweep(district, due + dt.timedelta(days=1)).auto_closed
@@ -268,6 +282,32 @@ def test_fee_window_ended_closes_the_case_as_fee_unpaid(district, calendar):
     assert row.state == "closed" and row.report_row == "other.fee_unpaid"  # 其他处理 2
     assert alerts_of(district, no) == set()
     assert_close_notice(district, no, closed)
+
+
+def test_abandonment_only_on_a_recorded_receipt_else_the_sweep_alerts_to_record_the_delivery(district, calendar):
+    """ogi-rules.md "Delivery": without the correction notice's recorded receipt the case is not
+    closed as abandoned; the sweep raises the alert to record the delivery (on the board), and once
+    the receipt is recorded the window runs from it and the next sweep after it closes the case."""
+    no = register(district, D(2026, 5, 6))
+    step(district, no, "request_correction", D(2026, 5, 8), items="请说明所需信息的名称")
+    stand_in = D.fromordinal(calendar.nth_working_day_after(D(2026, 5, 8).toordinal(), 15))
+    assert sweep(district, stand_in).auto_closed == [] and alerts_of(district, no) == set()
+    r = sweep(district, stand_in + dt.timedelta(days=1))
+    assert r.auto_closed == [] and r.raised.get("delivery/ended") == 1
+    assert alerts_of(district, no) == {("delivery", "ended")}
+    with db.session_scope(district) as s:
+        [row] = [a for a in board.open_alerts(s, today=stand_in + dt.timedelta(days=1)) if a.case_no == no]
+        assert "请登记送达" in row.reason and row.due == stand_in
+        assert cases.load(s, no)[0].state == "awaiting_correction"
+    # the return receipt shows the notice was signed for on 05-12: the window runs from then
+    step(district, no, "record_delivery", stand_in + dt.timedelta(days=1), notice="correction",
+         method="post", tracking="EMS0000000001", received="2026-05-12")
+    end = D.fromordinal(calendar.nth_working_day_after(D(2026, 5, 12).toordinal(), 15))
+    assert end > stand_in
+    r = sweep(district, end)
+    assert r.auto_closed == [] and alerts_of(district, no) == set()
+    [closed] = sweep(district, end + dt.timedelta(days=1)).auto_closed
+    assert closed.ok and closed.outcome == "other.no_correction"
 
 
 def test_a_close_that_cannot_be_made_stays_on_the_board_as_ended(district, calendar):
@@ -368,7 +408,7 @@ def test_incremental_sweeps_day_by_day_agree_with_the_rules_in_python(district, 
                     "extend": {"days": 10, "reasons": "复杂"},
                     "consult": {"kind": "third_party", "party": "某公司"},
                     "consultation_answered": {"answer": "consent"},
-                    "fee_notice": {"method": "per_request", "amount": 100},
+                    "fee_notice": {"method": "per_volume", "pages": 40, "medium": "paper"},
                     "reply": {"outcome": "not_held"}}[move]
             try:
                 step(district, no, move, day, actor=actor, **data)
@@ -642,7 +682,8 @@ def test_cases_brought_in_by_bulk_intake_are_raised_by_the_next_sweep_once(distr
     lines = [json.dumps({"agency": GOV, "received": received, "channel": "online", "subject": "某事项",
                          "handler": "c1", "applicant": {"kind": "natural_person", "name": f"申请人{i}",
                                                          "id_type": "passport", "id_number": f"E{i:07d}"},
-                         "events": events, "request_id": f"legacy-{i}"}, ensure_ascii=False)
+                         "events": events, "request_id": f"legacy-{i}", **factories.BULK_APPLICATION},
+                        ensure_ascii=False)
              for i, (received, events) in enumerate([
                  ("2026-09-01", []),                                                # overdue
                  ("2026-09-02", [{"move": "accept", "on": "2026-09-03", "actor": "c1"}]),

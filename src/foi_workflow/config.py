@@ -48,12 +48,21 @@ class Settings(BaseSettings):
     notices_dir: Path | None = None          # where notice PDF/DOCX/HTML files are written
     templates_dir: Path | None = None        # notice templates (default: the shipped templates/)
     font_cache: Path | None = None           # static CJK font instances
+    # attachments (storage/files.py): the file store, the largest file, the types allowed
+    files_dir: Path | None = None            # default: files/ beside the SQLite file, else ./files
+    attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1, le=2 * 1024 ** 3)
+    attachment_types: tuple[str, ...] = ("pdf", "ofd", "docx", "xlsx", "jpg", "jpeg", "png", "txt", "zip")
     today: dt.date | None = None             # drills and demos only: the legal "today"
     # accounts (services/auth.py)
     token_days: int = Field(default=90, ge=1, le=366)       # a new API token's default lifetime
     signin_max_failures: int = Field(default=5, ge=1, le=100)
     signin_window_minutes: int = Field(default=15, ge=1, le=1440)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    # the staff workbench (foi web; docs/web.md)
+    web_secret: str = Field(default="", repr=False)        # signs session cookies; empty: random per process
+    web_secure_cookies: bool = False                        # Secure cookies (set behind TLS)
+    web_session_minutes: int = Field(default=30, ge=1, le=1440)  # idle expiry of a signed-in session
+    web_session_hours: int = Field(default=12, ge=1, le=72)      # absolute expiry after sign-in
 
     @field_validator("database_url")
     @classmethod

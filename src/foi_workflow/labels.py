@@ -49,6 +49,9 @@ AGENCY_SETTING_LABELS = {
     "exclude_fee_time": "收费通知至缴费期间不计入答复期限",
     "alert_working_days": "答复期限到期提醒提前量（工作日）",
 }
+from .domain.settings import SETTING_LABELS as _CONTACT_LABELS  # noqa: E402
+
+AGENCY_SETTING_LABELS.update(_CONTACT_LABELS)  # the contact block and payment details
 
 CASE_FIELD_LABELS = {
     "case_no": "案件编号",

@@ -28,8 +28,12 @@ def mv(kind, on, actor="c1", role=CLERK, /, **data):
     return (kind, on, actor, role, data)
 
 
-def register(on=R, channel="online", actor="c1", role=CLERK):
-    return mv("register", on, actor, role, channel=channel)
+# what every application asks (Art 29): one item, the form and the delivery method
+APPLICATION = {"items": [{"description": "某地块征收补偿方案"}], "form": "electronic", "delivery": "online"}
+
+
+def register(on=R, channel="online", actor="c1", role=CLERK, **content):
+    return mv("register", on, actor, role, channel=channel, **{**APPLICATION, **content})
 
 
 def accept(on=R):
@@ -112,12 +116,12 @@ def test_register_unknown_channel_refused(refused):
 
 
 def test_register_without_channel_refused(refused):
-    refused([], mv("register", R), "channel")
+    refused([], mv("register", R, **APPLICATION), "channel")
 
 
 def test_register_receipt_before_2008_05_01_refused(calendar):
     with pytest.raises(InputError) as info:
-        decide(Case(), Command("register", D(2008, 4, 30), "c1", CLERK, {"channel": "post"}),
+        decide(Case(), Command("register", D(2008, 4, 30), "c1", CLERK, {"channel": "post", **APPLICATION}),
                calendar, today=TODAY)
     assert info.value.field == "received"
     assert "2008年5月1日" in info.value.rule
@@ -281,13 +285,13 @@ def test_correction_notice_refused_while_awaiting_correction(refused):
 
 
 def test_correction_lapsed_refused_until_window_end(refused):
-    err = refused([register(), mv("request_correction", D(2026, 3, 4), items="x")],
+    err = refused([register(), mv("request_correction", D(2026, 3, 4), items="x", delivered=D(2026, 3, 4))],
                   mv("correction_lapsed", D(2026, 3, 25)), "on")
     assert "补正期限" in err.rule and "2026-03-25" in err.message
 
 
 def test_correction_lapsed_after_window_closes_as_no_correction(run):
-    case, _ = run([register(), mv("request_correction", D(2026, 3, 4), items="x"),
+    case, _ = run([register(), mv("request_correction", D(2026, 3, 4), items="x", delivered=D(2026, 3, 4)),
                    mv("correction_lapsed", D(2026, 3, 26))])
     assert_closed(case, "other.no_correction", "other.no_correction")
 
@@ -314,7 +318,6 @@ def test_still_unclear_after_correction_received(run):
     ("not_processed.petition", "not_processed.petition"),
     ("not_processed.publication", "not_processed.publication"),
     ("not_processed.duplicate", "not_processed.duplicate"),
-    ("not_processed.excessive", "not_processed.excessive"),
     ("not_processed.confirm_or_reissue", "not_processed.confirm_or_reissue"),
     ("unavailable.not_held", "unavailable.not_held"),
     ("unavailable.needs_creation", "unavailable.needs_creation"),
@@ -358,8 +361,15 @@ def test_reply_cannot_choose_an_outcome_that_has_its_own_move(refused, outcome, 
     assert move in err.rule
 
 
+def reasons_given(answer="reasonable", on=D(2026, 3, 4)):
+    """Art 35: the request for reasons, then the applicant's answer as judged by the office."""
+    data = {"answer": answer} | ({"reasons": "课题研究需要"} if answer != "none" else {})
+    return [mv("request_reasons", D(2026, 3, 3), facts="本月已提出申请40件"),
+            mv("reasons_answered", on, **data)]
+
+
 def test_set_longer_deadline_for_excessive_requests_moves_reply_due(run, calendar):
-    case, events = run([register(), accept(),
+    case, events = run([register(), accept(), *reasons_given(),
                         mv("set_longer_deadline", D(2026, 3, 5), "h1", HEAD,
                            due="2026-04-30", reasons="申请数量明显超过合理范围")])
     assert case.art35_due == D(2026, 4, 30)
@@ -368,14 +378,14 @@ def test_set_longer_deadline_for_excessive_requests_moves_reply_due(run, calenda
 
 
 def test_set_longer_deadline_must_be_later_than_reply_due(refused):
-    err = refused([register(), accept()],
+    err = refused([register(), accept(), *reasons_given()],
                   mv("set_longer_deadline", D(2026, 3, 5), "h1", HEAD, due="2026-03-30", reasons="多"),
                   "due")
     assert "第三十五条" in err.rule
 
 
 def test_set_longer_deadline_needs_reasons(refused):
-    refused([register(), accept()],
+    refused([register(), accept(), *reasons_given()],
             mv("set_longer_deadline", D(2026, 3, 5), "h1", HEAD, due="2026-04-30"), "reasons")
 
 
@@ -458,7 +468,7 @@ def third_party_objects(on_receipt=R, year=2026):
         return D(year, m, day)
     return [register(on=on_receipt), accept(on=on_receipt),
             mv("consult", d(3, 3), kind="third_party", party="某公司"),
-            mv("consultation_answered", d(3, 10), answer="objection")]
+            mv("consultation_answered", d(3, 10), answer="objection", reasonable_grounds=True)]
 
 
 def test_third_party_objection_blocks_disclosure(refused):
@@ -498,12 +508,17 @@ def test_public_interest_override_refused_without_objection(refused):
     assert "第三十二条" in err.rule
 
 
-def test_public_interest_override_refused_under_2008_rules(refused):
+def test_public_interest_override_exists_under_2008_rules_article_23(run, refused):
     moves = [register(on=R2008), accept(on=R2008),
              mv("consult", D(2015, 3, 3), kind="third_party", party="某公司"),
              mv("consultation_answered", D(2015, 3, 10), answer="objection")]
-    err = refused(moves, mv("public_interest_override", D(2015, 3, 11), "h1", HEAD, reasons="x"), "kind")
-    assert "2008" in err.rule and "第二十三条" in err.rule
+    # 2008 Art 23: any refusal bars disclosure (no reasonableness test) ...
+    refused(moves, sign_off(D(2015, 3, 11), "disclose"), "decision")
+    # ... save where the head judges that withholding would gravely affect the public interest
+    case, events = run([*moves, mv("public_interest_override", D(2015, 3, 11), "h1", HEAD, reasons="涉及公共安全"),
+                        sign_off(D(2015, 3, 12), "disclose"), reply(D(2015, 3, 13), "disclosed")])
+    assert "2008" in events[-3].basis and "第二十三条" in events[-3].basis
+    assert_closed(case, "disclosed", "disclosed")
 
 
 def test_other_agency_consultation_time_not_counted(run, calendar):
@@ -555,7 +570,7 @@ def test_consultation_after_sign_off_reopens_the_confidentiality_check(refused):
 def test_third_party_objection_after_a_disclose_sign_off_blocks_disclosure(refused):
     moves = [register(), accept(), sign_off(D(2026, 3, 3), "disclose"),
              mv("consult", D(2026, 3, 4), kind="third_party", party="某公司"),
-             mv("consultation_answered", D(2026, 3, 5), answer="objection"),
+             mv("consultation_answered", D(2026, 3, 5), answer="objection", reasonable_grounds=True),
              sign_off(D(2026, 3, 6), "withhold", ground="third_party_rights")]
     err = refused(moves, reply(D(2026, 3, 9), "disclosed"), "outcome")
     assert "保密审查结论" in err.rule or "第三十二条" in err.rule
@@ -570,7 +585,7 @@ def test_delivered_date_must_be_a_date_between_sending_and_today(refused):
 
 
 def test_art35_longer_deadline_must_be_a_working_day(refused):
-    moves = [register(), accept()]
+    moves = [register(), accept(), *reasons_given()]
     refused(moves, mv("set_longer_deadline", D(2026, 3, 5), "h1", Role.HEAD,
                       due="2026-05-02", reasons="大量申请"), "due")
 
@@ -583,22 +598,28 @@ def test_reply_not_needing_sign_off_allowed_while_consultation_unanswered(run):
 
 # ----- fees ----------------------------------------------------------------------------------
 
-def fee(on=D(2026, 3, 4), method="per_request", amount=100):
-    return mv("fee_notice", on, method=method, amount=amount)
+def fee(on=D(2026, 3, 4), method="per_request", **data):
+    """A 109号 fee: per request the 11th request of the month (100 yuan) as the service counts it."""
+    if method == "per_request":
+        data.setdefault("nth_in_month", 11)
+    return mv("fee_notice", on, method=method, **data)
 
 
-@pytest.mark.parametrize("method", ["per_request", "per_volume"])
-def test_fee_notice_records_method_and_stops_the_clock(run, calendar, method):
-    case, _ = run([register(), accept(), fee(method=method, amount=300)])
-    assert (case.fee_method, case.fee_amount) == (method, 300)
+@pytest.mark.parametrize("method,data", [("per_request", {"nth_in_month": 31}),
+                                         ("per_volume", {"pages": 60, "medium": "paper"})])
+def test_fee_notice_records_method_and_stops_the_clock(run, calendar, method, data):
+    case, events = run([register(), accept(), fee(method=method, **data)])
+    assert (case.fee_method, case.fee_amount) == (method, 200 if method == "per_request" else 300)
+    assert events[-1].data["computation"]["amount"] == case.fee_amount
     sched = case.schedule(calendar)
     assert sched.get("fee_payment_due").date == D(2026, 4, 1)  # 20 working days
     assert sched.reply_due == D(2026, 4, 28)  # 3-05..4-01 not counted while unpaid
 
 
-@pytest.mark.parametrize("amount", [0, -100, "100", None, 12.5])
-def test_fee_amount_must_be_positive_integer(refused, amount):
-    refused([register(), accept()], fee(amount=amount), "amount")
+@pytest.mark.parametrize("amount", [0, 100, "100", 12.5])
+def test_fee_typed_by_hand_refused_109号_computes_it(refused, amount):
+    err = refused([register(), accept()], fee(amount=amount), "amount")
+    assert "不得手工填写" in err.rule
 
 
 def test_fee_method_must_be_known(refused):
@@ -631,11 +652,11 @@ def test_fee_paid_without_notice_refused(refused):
 
 
 def test_fee_lapsed_refused_before_window_end(refused):
-    refused([register(), accept(), fee()], mv("fee_lapsed", D(2026, 4, 1)), "on")
+    refused([register(), accept(), fee(delivered=D(2026, 3, 4))], mv("fee_lapsed", D(2026, 4, 1)), "on")
 
 
 def test_fee_lapsed_after_window_closes_as_fee_unpaid(run):
-    case, _ = run([register(), accept(), fee(), mv("fee_lapsed", D(2026, 4, 2))])
+    case, _ = run([register(), accept(), fee(delivered=D(2026, 3, 4)), mv("fee_lapsed", D(2026, 4, 2))])
     assert_closed(case, "other.fee_unpaid", "other.fee_unpaid")
 
 
@@ -781,8 +802,11 @@ def test_record_remedy_accumulates(run):
     assert case.remedies == (("review", "upheld"), ("litigation_after_review", "pending"))
 
 
-def test_record_remedy_refused_before_case_closed(refused):
-    refused([register(), accept()], mv("record_remedy", D(2026, 4, 10), kind="review", result="upheld"), "state")
+def test_remedy_against_an_open_case_not_replied_in_time_is_recorded(run):
+    # 不履行法定职责: a review of a case still open (reply due 2026-03-30) counts in table 4
+    case, events = run([register(), accept(), mv("record_remedy", D(2026, 4, 10), kind="review", result="pending")])
+    assert case.state == State.IN_PROCESS and case.remedies == (("review", "pending"),)
+    assert events[-1].data["against"] == "not_replied"
 
 
 @pytest.mark.parametrize("data,field", [({"kind": "appeal", "result": "upheld"}, "kind"),
@@ -797,7 +821,11 @@ def test_record_remedy_not_by_reviewer(refused):
 
 
 @pytest.mark.parametrize("kind", sorted(k for k in MOVE_LABELS
-                                        if k not in ("register", "reply_delivered", "record_remedy")))
+                                        if k not in ("register", "reply_delivered", "record_remedy",
+                                                     # a closed case's notices are delivered, its
+                                                     # applicant contacted, its information published
+                                                     "record_delivery", "record_contact",
+                                                     "mark_for_publication")))
 def test_closed_case_refuses_every_working_move(refused, kind):
     data = {"outcome": "disclosed", "decision": "disclose", "days": 5, "reasons": "x",
             "kind": "third_party", "party": "x", "answer": "consent", "items": "x",
@@ -817,3 +845,161 @@ def test_replay_rebuilds_a_long_history(run):
                         mv("record_remedy", D(2026, 4, 1), kind="review", result="pending")])
     assert replay(events) == case
     assert case.events == len(events) == 12
+
+
+# ----- issue 12: the rules of correction, Art 35, Art 32 grounds, remedies on open cases -----
+
+def test_correction_notice_after_reply_due_refused(refused):
+    # reply due 2026-03-30: a correction notice after it would restart the period in full
+    err = refused([register()], mv("request_correction", D(2026, 3, 31), items="x"), "on")
+    assert "第三十条" in err.rule and "答复期限" in err.rule
+
+
+def test_correction_notice_on_reply_due_allowed_and_recorded_late(run):
+    case, events = run([register(), mv("request_correction", D(2026, 3, 30), items="x")])
+    assert events[-1].data["late"] is True and case.correction_notice_late
+
+
+def test_late_correction_notice_keeps_the_lapse_in_the_supervisors_view(run, calendar):
+    from foi_workflow.domain import alerts
+    from foi_workflow.services.cases import alert_dates, derived_columns
+
+    late, _ = run([register(), mv("request_correction", D(2026, 3, 20), items="x")])
+    timely, _ = run([register(), mv("request_correction", D(2026, 3, 5), items="x")])
+    today = D(2026, 3, 23)
+    soon = alerts.soon_until(calendar, today, 3)
+
+    def kinds(case):
+        return {(k, lvl) for k, lvl, _d in alerts.classify(
+            alert_dates(derived_columns(case, case.schedule(calendar))), today, soon)}
+
+    assert (alerts.Kind.CORRECTION_NOTICE, alerts.Level.OVERDUE) in kinds(late)
+    assert not any(k == alerts.Kind.CORRECTION_NOTICE for k, _ in kinds(timely))
+
+
+def test_art35_excessive_refusal_needs_a_request_for_reasons_first(refused):
+    err = refused([register(), accept()], reply(D(2026, 3, 10), "not_processed.excessive"), "outcome")
+    assert "第三十五条" in err.rule and "说明理由" in err.rule
+
+
+def test_art35_excessive_refusal_after_unreasonable_or_no_answer(run, calendar):
+    case, _ = run([register(), accept(), *reasons_given("unreasonable"),
+                   reply(D(2026, 3, 10), "not_processed.excessive")])
+    assert_closed(case, "not_processed.excessive", "not_processed.excessive")
+    # no answer: recorded only after the reasons period (15 working days from 2026-03-03)
+    case, _ = run([register(), accept(), *reasons_given("none", on=D(2026, 3, 25)),
+                   reply(D(2026, 3, 26), "not_processed.excessive")])
+    assert_closed(case, "not_processed.excessive", "not_processed.excessive")
+
+
+def test_art35_no_answer_recorded_only_after_the_reasons_period(refused):
+    err = refused([register(), accept(), mv("request_reasons", D(2026, 3, 3), facts="40件")],
+                  mv("reasons_answered", D(2026, 3, 24), answer="none"), "on")
+    assert "2026-03-24" in err.message
+
+
+def test_art35_excessive_refusal_refused_after_a_reasonable_answer(refused):
+    refused([register(), accept(), *reasons_given("reasonable")],
+            reply(D(2026, 3, 10), "not_processed.excessive"), "outcome")
+
+
+def test_art35_excessive_refusal_never_on_the_spot_by_a_clerk(refused):
+    moves = [register(), mv("request_reasons", R, facts="40件"),
+             mv("reasons_answered", R, answer="unreasonable", reasons="无")]
+    err = refused(moves, mv("reply_on_spot", R, outcome="not_processed.excessive"), "outcome")
+    assert "第三十五条" in err.rule
+
+
+def test_art35_excessive_refusal_needs_the_head(refused):
+    refused([register(), accept(), *reasons_given("unreasonable")],
+            mv("reply", D(2026, 3, 10), outcome="not_processed.excessive"), "actor")
+
+
+def test_art35_longer_deadline_needs_request_for_reasons_and_reasonable_answer(refused):
+    longer = mv("set_longer_deadline", D(2026, 3, 10), "h1", HEAD, due="2026-04-30", reasons="多")
+    refused([register(), accept()], longer, "kind")
+    refused([register(), accept(), *reasons_given("unreasonable")], longer, "kind")
+
+
+def test_art35_longer_deadline_after_reply_due_refused(refused):
+    # months after the case was overdue (reply due 2026-03-30): refused
+    err = refused([register(), accept(), *reasons_given()],
+                  mv("set_longer_deadline", D(2026, 6, 1), "h1", HEAD, due="2026-07-31", reasons="多"), "on")
+    assert "第三十五条" in err.rule
+
+
+def test_art35_longer_deadline_only_once(refused):
+    first = mv("set_longer_deadline", D(2026, 3, 10), "h1", HEAD, due="2026-04-30", reasons="多")
+    refused([register(), accept(), *reasons_given(), first],
+            mv("set_longer_deadline", D(2026, 3, 11), "h1", HEAD, due="2026-05-29", reasons="多"), "kind")
+
+
+def test_art35_request_for_reasons_after_reply_due_refused(refused):
+    refused([register(), accept()], mv("request_reasons", D(2026, 3, 31), facts="40件"), "on")
+
+
+def test_art35_request_for_reasons_issues_its_notice():
+    from foi_workflow.notices.catalog import NOTICE_KINDS, kinds_for
+
+    assert kinds_for("request_reasons", {}) == ("reasons_request",)
+    assert NOTICE_KINDS["reasons_request"].to_applicant
+
+
+def test_art35_case_page_offers_the_procedure_in_order(run):
+    from foi_workflow.domain.case import open_moves
+
+    heads = frozenset({HEAD})
+    case, _ = run([register(), accept()])
+    assert "request_reasons" in open_moves(case, heads)
+    assert not {"reasons_answered", "set_longer_deadline"} & set(open_moves(case, heads))
+    case, _ = run([register(), accept(), *reasons_given()])
+    assert {"set_longer_deadline"} <= set(open_moves(case, heads))
+    assert not {"request_reasons", "reasons_answered"} & set(open_moves(case, heads))
+
+
+def test_art32_objection_without_reasonable_grounds_does_not_bar_disclosure(run, refused):
+    moves = [register(), accept(), mv("consult", D(2026, 3, 3), kind="third_party", party="某公司"),
+             mv("consultation_answered", D(2026, 3, 10), answer="objection", reasonable_grounds=False)]
+    case, events = run([*moves, sign_off(D(2026, 3, 11), "disclose"), reply(D(2026, 3, 12), "disclosed")])
+    assert_closed(case, "disclosed", "disclosed")
+    assert not case.public_interest_override
+    assert "无合理理由" in events[3].basis
+    # no override is needed, nor allowed
+    refused(moves, mv("public_interest_override", D(2026, 3, 11), "h1", HEAD, reasons="x"), "kind")
+
+
+def test_art32_objection_must_be_judged_for_reasonable_grounds(refused):
+    moves = [register(), accept(), mv("consult", D(2026, 3, 3), kind="third_party", party="某公司")]
+    refused(moves, mv("consultation_answered", D(2026, 3, 10), answer="objection"), "reasonable_grounds")
+
+
+def test_review_first_since_2024_direct_litigation_refused_for_a_refusal(refused, run):
+    withheld = [register(), accept(), sign_off(D(2026, 3, 3), "withhold", "process_info"),
+                reply(D(2026, 3, 4), "withheld.process_info")]
+    err = refused(withheld, mv("record_remedy", D(2026, 4, 10), kind="litigation_direct", result="pending"), "kind")
+    assert "行政复议法" in err.rule and "第二十三条" in err.rule
+    case, _ = run([*withheld, mv("record_remedy", D(2026, 4, 10), kind="review", result="pending")])
+    assert case.remedies == (("review", "pending"),)
+
+
+def test_review_first_since_2024_direct_litigation_refused_for_non_reply(refused):
+    err = refused([register(), accept()],
+                  mv("record_remedy", D(2026, 4, 10), kind="litigation_direct", result="pending"), "kind")
+    assert "不履行法定职责" in err.rule
+
+
+def test_direct_litigation_still_recorded_for_a_disclosure_or_before_2024(run):
+    from foi_workflow.domain.case import remedy_kinds
+
+    case, _ = run([*CLOSED, mv("record_remedy", D(2026, 4, 10), kind="litigation_direct", result="upheld")])
+    assert case.remedies == (("litigation_direct", "upheld"),)
+    old, _ = run([register(on=D(2023, 3, 1)), accept(on=D(2023, 3, 1))])
+    assert "litigation_direct" in remedy_kinds(old, D(2023, 12, 29))
+    assert "litigation_direct" not in remedy_kinds(old, D(2024, 1, 2))
+
+
+def test_case_page_offers_remedies_on_an_open_case(run):
+    from foi_workflow.domain.case import open_moves
+
+    case, _ = run([register(), accept()])
+    assert "record_remedy" in open_moves(case, frozenset({Role.SUPERVISOR}))

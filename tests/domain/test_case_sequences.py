@@ -73,7 +73,8 @@ def move_data(draw, move: str, on: dt.date):
 def sequences(draw):
     received = draw(st.dates(D(2025, 1, 2), D(2026, 10, 31)))
     cmds = [Command("register", received, "c1", Role.CLERK,
-                    {"channel": draw(st.sampled_from(["in_person", "post", "letter", "online", "fax"]))})]
+                    {"channel": draw(st.sampled_from(["in_person", "post", "letter", "online", "fax"])),
+                     "items": ["某地块征收补偿方案"], "form": "electronic", "delivery": "online"})]
     on = received
     for _ in range(draw(st.integers(0, 14))):
         on = min(on + dt.timedelta(days=draw(st.integers(0, 20))), TODAY)

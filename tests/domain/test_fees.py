@@ -201,3 +201,90 @@ def test_nth_request_ordinals_in_each_month_are_1_to_count(dates):
         months.setdefault((d.year, d.month), []).append(nth_request_in_month(dates, i))
     for ordinals in months.values():
         assert sorted(ordinals) == list(range(1, len(ordinals) + 1))
+
+
+# ----- fee rules by date (ogi-rules.md "Fees"): a 2008 case, a 2020 case, a 2021 case ----------
+
+from foi_workflow.domain.case import Case, Command, Role, apply, decide  # noqa: E402
+from foi_workflow.domain.errors import FoiError  # noqa: E402
+from foi_workflow.domain.rulepacks import pack_for  # noqa: E402
+
+TODAY = D(2026, 11, 29)
+CLERK = Role.CLERK
+
+
+def _case(calendar, received, *moves):
+    case = Case()
+    register = {"channel": "in_person", "items": [{"description": "某地块征收补偿方案"}],
+                "form": "paper", "delivery": "post"}
+    for kind, on, data in (("register", received, register), ("accept", received, {}), *moves):
+        case = apply(case, decide(case, Command(kind, on, "c1", CLERK, data), calendar, today=TODAY))
+    return case
+
+
+def _refused(calendar, case, kind, on, data):
+    with pytest.raises(FoiError) as info:
+        decide(case, Command(kind, on, "c1", CLERK, data), calendar, today=TODAY)
+    return info.value
+
+
+def test_fee_regime_is_a_pack_feature_by_the_date_charged():
+    assert pack_for(D(2015, 3, 2)).fee_regime(D(2015, 3, 5)).regime == "cost"
+    p2019 = pack_for(D(2020, 6, 1))
+    assert p2019.fee_regime(D(2020, 12, 31)).regime == "none"
+    assert p2019.fee_regime(D(2021, 1, 1)).regime == "processing"
+
+
+def test_2008_case_cost_fees_with_their_kinds_no_abandonment_no_clock_exclusion(calendar):
+    received = D(2015, 3, 2)
+    before = _case(calendar, received).schedule(calendar).reply_due
+    case = _case(calendar, received, ("fee_notice", D(2015, 3, 4), {"costs": {"copying": 12, "mailing": 10}}))
+    assert (case.fee_method, case.fee_amount, case.fee_regime) == ("cost", 22, "cost")
+    sched = case.schedule(calendar)
+    assert sched.reply_due == before               # 2008 Art 27: the clock is not stopped
+    assert sched.get("fee_payment_due") is None    # nor is there a window that ends in abandonment
+    err = _refused(calendar, case, "fee_lapsed", D(2015, 6, 1), {})
+    assert "第二十七条" in err.rule
+    paid = apply(case, decide(case, Command("fee_paid", D(2015, 6, 1), "c1", CLERK, {}), calendar, today=TODAY))
+    assert paid.fee_paid == D(2015, 6, 1)
+
+
+def test_2008_case_refuses_the_109号_processing_fee(calendar):
+    case = _case(calendar, D(2015, 3, 2))
+    err = _refused(calendar, case, "fee_notice", D(2015, 3, 4), {"method": "per_request", "nth_in_month": 11})
+    assert err.field == "costs" and "2008" in err.rule
+    err = _refused(calendar, case, "fee_notice", D(2015, 3, 4), {"costs": {"processing": 100}})
+    assert err.field == "costs"
+
+
+def test_2020_case_no_fee_at_all_before_2021(calendar):
+    case = _case(calendar, D(2020, 6, 1))
+    err = _refused(calendar, case, "fee_notice", D(2020, 6, 3), {"method": "per_request", "nth_in_month": 40})
+    assert err.field == "on" and "2021年1月1日" in err.rule
+
+
+def test_2021_case_per_request_fee_computed_from_the_month_count(calendar):
+    case = _case(calendar, D(2021, 3, 1))
+    # a first request of the month is free: no fee notice at all
+    err = _refused(calendar, case, "fee_notice", D(2021, 3, 2), {"method": "per_request", "nth_in_month": 1})
+    assert err.field == "amount"
+    ev = decide(case, Command("fee_notice", D(2021, 3, 2), "c1", CLERK,
+                              {"method": "per_request", "nth_in_month": 35}), calendar, today=TODAY)
+    assert ev.data["amount"] == 200 and ev.data["regime"] == "processing"
+    comp = ev.data["computation"]
+    assert comp["bands"] == [{"band": "第31–40件", "units": 1, "rate": 200, "amount": 200}]
+    assert comp["basis"] == BASIS
+
+
+def test_2021_case_per_volume_fee_computed_from_the_pages(calendar):
+    case = _case(calendar, D(2021, 3, 1))
+    ev = decide(case, Command("fee_notice", D(2021, 3, 2), "c1", CLERK,
+                              {"method": "per_volume", "pages": 120, "medium": "paper"}), calendar, today=TODAY)
+    assert ev.data["amount"] == 70 * 10 + 20 * 20
+    assert [b["rate"] for b in ev.data["computation"]["bands"]] == [0, 10, 20]
+
+
+def test_fee_typed_by_hand_refused_with_the_rule(calendar):
+    case = _case(calendar, D(2021, 3, 1))
+    err = _refused(calendar, case, "fee_notice", D(2021, 3, 2), {"method": "per_request", "amount": 100})
+    assert err.field == "amount" and "不得手工填写" in err.rule

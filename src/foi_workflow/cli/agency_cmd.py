@@ -37,6 +37,16 @@ def add(
         None, "--alert-days", help="答复期限到期提醒提前量（工作日，1–20；默认3）"),
     backdate_days: Optional[int] = typer.Option(
         None, "--backdate-days", help="事项登记晚于其日期超过N个工作日的，标为补录（0–20；默认3）"),
+    contact_office: str = typer.Option("", "--contact-office", help="联系机构（每份告知书载明）"),
+    contact_person: str = typer.Option("", "--contact-person", help="联系人"),
+    contact_phone: str = typer.Option("", "--contact-phone", help="联系电话"),
+    contact_address: str = typer.Option("", "--contact-address", help="通信地址"),
+    contact_postcode: str = typer.Option("", "--contact-postcode", help="邮政编码（6位）"),
+    contact_email: str = typer.Option("", "--contact-email", help="电子邮箱"),
+    payee: str = typer.Option("", "--payee", help="收款单位（收费通知书载明）"),
+    bank: str = typer.Option("", "--bank", help="开户银行"),
+    account: str = typer.Option("", "--account", help="银行账号"),
+    payment_method: str = typer.Option("", "--payment-method", help="缴费方式"),
     actor: Optional[str] = typer.Option(None, "--as", help=AS_HELP + "（管理员；尚无管理员时为初始设置）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
@@ -45,6 +55,9 @@ def add(
 
     defaults = AgencySettings()
     settings = AgencySettings(
+        contact_office=contact_office, contact_person=contact_person, contact_phone=contact_phone,
+        contact_address=contact_address, contact_postcode=contact_postcode, contact_email=contact_email,
+        payee=payee, bank=bank, account=account, payment_method=payment_method,
         correction_period_working_days=(defaults.correction_period_working_days
                                         if correction_days is None else correction_days),
         weekend_online_receipt_next_working_day=weekend_online_next_day,
@@ -62,6 +75,44 @@ def add(
         return
     where = f"，上级机关 {parent}" if parent else ""
     typer.echo(f"已登记机关：{out['code']} {out['name']}（{out['kind_label']}{where}）")
+
+
+@app.command("contact", help="设置机关的联系方式（每份告知书载明）和缴费信息（收费通知书载明）；未给出的项保持不变。")
+@user_errors
+def contact(
+    code: str = typer.Argument(..., help="机关代码"),
+    contact_office: Optional[str] = typer.Option(None, "--office", help="联系机构"),
+    contact_person: Optional[str] = typer.Option(None, "--person", help="联系人"),
+    contact_phone: Optional[str] = typer.Option(None, "--phone", help="联系电话"),
+    contact_address: Optional[str] = typer.Option(None, "--address", help="通信地址"),
+    contact_postcode: Optional[str] = typer.Option(None, "--postcode", help="邮政编码（6位）"),
+    contact_email: Optional[str] = typer.Option(None, "--email", help="电子邮箱"),
+    payee: Optional[str] = typer.Option(None, "--payee", help="收款单位"),
+    bank: Optional[str] = typer.Option(None, "--bank", help="开户银行"),
+    account: Optional[str] = typer.Option(None, "--account", help="银行账号"),
+    payment_method: Optional[str] = typer.Option(None, "--payment-method", help="缴费方式"),
+    actor: Optional[str] = typer.Option(None, "--as", help=AS_HELP + "（管理员；尚无管理员时为初始设置）"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    from dataclasses import asdict
+
+    from ..domain.settings import CONTACT_FIELDS, PAYMENT_REQUIRED
+    from ..services import accounts
+
+    given = {k: v for k, v in dict(
+        contact_office=contact_office, contact_person=contact_person, contact_phone=contact_phone,
+        contact_address=contact_address, contact_postcode=contact_postcode, contact_email=contact_email,
+        payee=payee, bank=bank, account=account, payment_method=payment_method).items() if v is not None}
+    uow = unit_of_work()
+    who = acting(uow, actor, bootstrap=True)
+    with uow:
+        settings = accounts.set_agency_contact(accounts.SetAgencyContact(code, given), uow, who)
+    out = {k: v for k, v in asdict(settings).items() if k in (*CONTACT_FIELDS, *PAYMENT_REQUIRED)}
+    if as_json:
+        print_json(out)
+        return
+    missing = settings.missing_contact()
+    typer.echo(f"已设置 {code} 的联系方式和缴费信息" + (f"；尚缺 {missing}，不能出具告知书" if missing else ""))
 
 
 @app.command("list", help="按上下级缩进列出已登记的机关及其设置。")

@@ -8,6 +8,7 @@ services.views (permissioned, logged). An applicant's ID number and contact are 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Optional
 
 import typer
@@ -70,35 +71,71 @@ def register(
     channel: str = typer.Option(..., "--channel", help="收件渠道：in_person（当面）、post（邮寄）、"
                                                        "letter（平信）、online（网络）、fax（传真）"),
     received: str = typer.Option(..., "--received", help="收到申请日期 YYYY-MM-DD"),
-    subject: str = typer.Option(..., "--subject", help="申请公开的政府信息（名称、文号或特征性描述）"),
+    subject: Optional[str] = typer.Option(None, "--subject", help="申请公开的政府信息（只有一项时可代替 --item）"),
+    item: list[str] = typer.Option([], "--item", help="申请公开的一项政府信息：名称或特征性描述，有文号的写作"
+                                                      "“描述::文号”；可多次（每项分别答复）"),
+    form: Optional[str] = typer.Option(None, "--form", help="信息的形式要求：paper（纸质）、electronic（电子数据）"),
+    delivery: Optional[str] = typer.Option(None, "--delivery", help="获取信息的方式：post（邮寄）、email（电子邮件）、"
+                                                         "in_person（当面领取）、online（网上获取）"),
+    oral: bool = typer.Option(False, "--oral", help="口头申请，由登记人代为填写（收件渠道须为 in_person）"),
     applicant_kind: str = typer.Option(
         ..., "--applicant-kind", help="申请人类别：natural_person（自然人）、commercial、research、"
                                       "public_interest、legal_services、other_org"),
     applicant_name: str = typer.Option(..., "--applicant-name", help="申请人姓名或名称"),
     id_type: Optional[str] = typer.Option(
         None, "--id-type", help="证件类型：resident_id、passport、hk_macao_permit、taiwan_permit、"
-                                "other、credit_code（自然人给出号码而未给类型的，按居民身份证）"),
+                                "other（自然人给出号码而未给类型的，按居民身份证）"),
     id_number: Optional[str] = typer.Option(None, "--id-number", help="证件号码（列表、输出中一律遮蔽）"),
-    contact: Optional[str] = typer.Option(None, "--contact", help="联系方式"),
+    credit_code: Optional[str] = typer.Option(None, "--credit-code", help="法人或其他组织的统一社会信用代码（18位）"),
+    legal_representative: Optional[str] = typer.Option(None, "--legal-representative", help="法定代表人"),
+    contact_person: Optional[str] = typer.Option(None, "--contact-person", help="联系人（组织须有法定代表人或联系人）"),
+    phone: Optional[str] = typer.Option(None, "--phone", help="联系电话"),
+    address: Optional[str] = typer.Option(None, "--address", help="通信地址（邮寄送达须填）"),
+    postcode: Optional[str] = typer.Option(None, "--postcode", help="邮政编码（6位）"),
+    email: Optional[str] = typer.Option(None, "--email", help="电子邮箱（电子邮件送达须填）"),
+    contact: Optional[str] = typer.Option(None, "--contact", help="其他联系方式"),
     request_id: Optional[str] = typer.Option(None, "--request-id", help="请求编号：重复提交只登记一次"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
-    from ..domain.applicants import Applicant
+    from ..domain.applicants import Applicant, Item
+    from ..domain.errors import InputError
     from ..domain.parsing import parse_date
-    from ..services import cases
+    from ..services import cases, views
 
     day = parse_date(received, "received")
     if id_number and not id_type and applicant_kind == "natural_person":
         id_type = "resident_id"
-    applicant = Applicant(applicant_kind, applicant_name, id_type or "", id_number or "",
-                          contact or "")
+    if item and subject:
+        raise InputError("--subject", "--subject 与 --item 只给其一", "两者都给出了")
+    if subject is not None:
+        cases.check_subject(subject)
+    items = [Item(*(part.strip() for part in text.split("::", 1))) for text in item] if item else \
+        [subject] if subject else []
+    applicant = Applicant.of({
+        "kind": applicant_kind, "name": applicant_name, "id_type": id_type, "id_number": id_number,
+        "credit_code": credit_code, "legal_representative": legal_representative,
+        "contact_person": contact_person, "phone": phone, "address": address, "postcode": postcode,
+        "email": email, "contact": contact})
     uow = unit_of_work()
     who = acting(uow, actor)
-    result = cases.register(cases.Register(agency, applicant, channel, day, subject, request_id), uow, who)
+    result = cases.register(cases.Register(agency, applicant, channel, day, tuple(items), form or "",
+                                           delivery or "", oral, request_id), uow, who)
+    hints = views.intake_hints(applicant, unit_of_work(), who, items=[i.description if isinstance(i, Item) else i
+                                                                     for i in items], on=day)
+    earlier = [c for c in hints["cases"] if c["case_no"] != result.case_no]
+    duplicates = [c for c in hints["possible_duplicates"] if c["case_no"] != result.case_no]
     if as_json:
-        print_json(_step_dict(result))
-    else:
-        _echo_step(result, "已登记")
+        print_json({**_step_dict(result), "hints": {
+            "cases_this_month": hints["cases_this_month"], "earlier_cases": earlier,
+            "possible_duplicates": duplicates}})
+        return
+    _echo_step(result, "已登记")
+    if earlier:
+        typer.echo(f"同一申请人：本月第 {hints['cases_this_month']} 件申请，此前共 {len(earlier)} 件")
+    for c in duplicates:
+        reply = f"，答复 {c['reply_no']}（{c['reply_on']}）" if c["reply_no"] else ""
+        typer.echo(f"可能重复申请：{c['case_no']}（{c['received']} 收到{reply}）"
+                   f"：{'；'.join(c['similar_items'])[:80]}")
 
 
 @app.command("step", help="办理一项事项（如 accept、sign_off、reply），记入办理记录并重新计算期限。")
@@ -112,6 +149,9 @@ def step(
     data: list[str] = typer.Option([], "--data", help="附加数据 key=value，如 decision=disclose、"
                                                       "outcome=disclosed、days=20；可多次"),
     request_id: Optional[str] = typer.Option(None, "--request-id", help="请求编号：重复提交只办理一次"),
+    items_file: Optional[Path] = typer.Option(
+        None, "--items", help="答复的各项内容（JSON 文件：[{\"no\": 1, \"decision\": \"disclosed\", "
+                              "\"provided\": …}]；见 docs/notices.md“Replies item by item”）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     from ..domain.case import MOVE_LABELS
@@ -126,6 +166,8 @@ def step(
         raise InputError("move", rule, f"未知的事项“{move}”{hint}")
     day = parse_date(on, "on")
     values = parse_data(data)
+    if items_file is not None:
+        values["items"] = _read_items(items_file)
     uow = unit_of_work()
     who = acting(uow, actor)
     result = cases.step(cases.Step(case_no, move, day, values, request_id), uow, who)
@@ -133,6 +175,48 @@ def step(
         print_json(_step_dict(result))
     else:
         _echo_step(result, f"已办理“{MOVE_LABELS[result.kind]}”")
+
+
+def _read_items(path: Path) -> list:
+    import json
+
+    from ..domain.errors import InputError
+
+    try:
+        items = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError("--items", "JSON 文件（UTF-8），内容为各项答复的列表", f"无法读取：{exc}") from None
+    if not isinstance(items, list):
+        raise InputError("--items", "JSON 文件（UTF-8），内容为各项答复的列表", "内容不是列表")
+    return items
+
+
+@app.command("attach", help="为案件上传附件（随答复提供的文件）：按 SHA-256 存放，编为本案附件序号。")
+@user_errors
+def attach(
+    case_no: str = typer.Argument(..., help="案件编号"),
+    file: Path = typer.Argument(..., help="文件路径（类型、大小见 FOI_ATTACHMENT_TYPES、FOI_ATTACHMENT_MAX_BYTES）"),
+    name: Optional[str] = typer.Option(None, "--name", help="附件名称（默认为文件名）"),
+    description: str = typer.Option("", "--description", help="附件说明"),
+    actor: Optional[str] = typer.Option(None, "--as", help=AS_HELP),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    from ..domain.errors import InputError
+    from ..services import attachments
+
+    uow = unit_of_work()
+    size = file.stat().st_size if file.is_file() else None
+    if size is None:
+        raise InputError("file", "须为可读取的文件", f"找不到文件“{file}”")
+    if size > uow.settings.attachment_max_bytes:  # refused before reading it into memory
+        raise InputError("file", f"附件不超过 {uow.settings.attachment_max_bytes} 字节（FOI_ATTACHMENT_MAX_BYTES）",
+                         f"“{file.name}”为 {size} 字节")
+    out = attachments.attach(attachments.Attach(case_no, name or file.name, file.read_bytes(), description),
+                             uow, acting(uow, actor))
+    if as_json:
+        print_json(out)
+    else:
+        typer.echo(f"已上传附件{out['no']}：{out['name']}（{out['size']} 字节，SHA-256 {out['sha256']}）")
 
 
 @app.command("show", help="查看案件：状态、申请人（证件号码遮蔽）、处理结果、各项期限及依据、办理记录。")
@@ -239,3 +323,58 @@ def list_(
                       due_text(due, r["provisional"], r["overdue"]),
                       f"{r['handler']} {r['handler_name']}".rstrip())
     Console(highlight=False, soft_wrap=True).print(table)
+
+
+@app.command("split", help="拆分申请（一事一申请）：拆出的部分另立案件，与原案件相互关联。")
+@user_errors
+def split(
+    case_no: str = typer.Argument(..., help="案件编号"),
+    part: list[str] = typer.Option(..., "--part", help="拆出的一部分：申请事项序号（如 2 或 2,3），"
+                                                     "申请只有一项时写申请内容描述；可多次，每次一件新案件"),
+    actor: Optional[str] = typer.Option(None, "--as", help=AS_HELP),
+    on: str = typer.Option(..., "--on", help="拆分日期 YYYY-MM-DD"),
+    request_id: Optional[str] = typer.Option(None, "--request-id", help="请求编号：重复提交只办理一次"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    from ..domain.parsing import parse_date
+    from ..services import cases
+
+    numbers = re.compile(r"\s*\d+(\s*[,，]\s*\d+)*\s*")
+    parts: list[Any] = [[int(x) for x in re.split(r"[,，]", p)] if numbers.fullmatch(p) else p for p in part]
+    uow = unit_of_work()
+    who = acting(uow, actor)
+    result = cases.step(cases.Step(case_no, "split", parse_date(on, "on"), {"parts": parts}, request_id), uow, who)
+    page = views_page(case_no, actor)
+    if as_json:
+        print_json({**_step_dict(result), "split_into": page["links"]["split_into"]})
+    else:
+        _echo_step(result, "已拆分申请")
+        typer.echo("新案件：" + "、".join(page["links"]["split_into"]))
+
+
+def views_page(case_no: str, actor: Optional[str]) -> dict[str, Any]:
+    from ..services import views
+
+    uow = unit_of_work()
+    return views.case_page(case_no, uow, acting(uow, actor)).data
+
+
+@app.command("proactive", help="列出标记纳入主动公开范围的案件（第四十四条）。")
+@user_errors
+def proactive(
+    agency: Optional[str] = typer.Option(None, "--agency", help="机关代码（默认本人所在机关）"),
+    actor: Optional[str] = typer.Option(None, "--as", help="查阅人（工作人员账户代码）；" + AS_HELP),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    from ..services import case_management
+
+    uow = unit_of_work()
+    rows = case_management.publication_list(agency, uow, acting(uow, actor))
+    if as_json:
+        print_json({"cases": rows})
+        return
+    if not rows:
+        typer.echo("没有标记纳入主动公开的案件。")
+        return
+    for r in rows:
+        typer.echo(f"{r['case_no']}  {r['marked_on']}  {r['marked_by']}  {r['subject']}  理由：{r['reasons']}")

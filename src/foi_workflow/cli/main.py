@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from . import (agency_cmd, board_cmd, calendar_cmd, case_cmd, clock_cmd, db_cmd, demo_cmd,
-               notice_cmd, serve_cmd, stats_cmd, user_cmd)
+               notice_cmd, serve_cmd, stats_cmd, user_cmd, web_cmd)
 
 app = typer.Typer(
     name="foi",
@@ -43,6 +43,7 @@ app.command("sweep", help="立即进行期限督办扫描：提醒、自动办�
 app.add_typer(board_cmd.notify_app, name="notify", help="督办摘要邮件：设置、列出收件人。")
 app.command("serve", help="常驻进程：向 Prefect 服务器（PREFECT_API_URL）登记并运行各定时部署（期限督办扫描等）。")(
     serve_cmd.serve)
+app.command("web", help="工作台：在浏览器中办理案件（登录、我的待办、案件页、登记、督办），并提供 /api/ 接口。")(web_cmd.web)
 app.command("demo", help="演示：期限计算的典型情形及其计算过程（完整的办理流程演示：make demo）。")(demo_cmd.demo)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -96,10 +96,12 @@ def table4_grid(r: AnnualReport) -> Grid:
 def fees_text(r: AnnualReport) -> str:
     """Section six's figure: fees collected under Art 42 (from the cases and the fee register)."""
     total = fen_to_yuan(r.fees_total_fen)
+    issued = (f"{r.year}年度发出收费通知书{r.fee_notices}件，应收金额共{fen_to_yuan(r.fee_notices_fen)}元；"
+              if r.fee_notices else f"{r.year}年度未发出收费通知书；")
     if not r.fees_fen:
-        return f"{r.year}年度未收取信息处理费（《条例》第四十二条）。"
+        return issued + "未收取费用（《条例》第四十二条）。"
     parts = "，".join(f"{FEE_KINDS.get(k, k)}{fen_to_yuan(v)}元" for k, v in sorted(r.fees_fen.items()))
-    return f"{r.year}年度依照《条例》第四十二条收取费用共{total}元，其中{parts}。"
+    return issued + f"依照《条例》第四十二条实际收取费用共{total}元，其中{parts}。"
 
 
 def title(r: AnnualReport) -> str:

@@ -34,6 +34,7 @@ class Kind(StrEnum):
     CONSULTATION = "consultation"            # 第三方、其他机关答复期限
     CORRECTION_WINDOW = "correction_window"  # 补正期限届满：自动办结（视为放弃）
     FEE_WINDOW = "fee_window"                # 缴费期限届满：自动办结（视为放弃）
+    DELIVERY = "delivery"                    # 期限届满但通知书未登记送达：先登记送达，不自动办结
     PROVISIONAL = "provisional"              # 期限为预估
 
 
@@ -67,13 +68,19 @@ RULES: tuple[AlertRule, ...] = (
     AlertRule(Kind.REPLY, "reply_due", OPEN_STATES, (Level.OVERDUE, Level.TODAY, Level.SOON)),
     # Art 30: the correction notice within 7 working days; the case is neither accepted nor
     # sent a notice while it is still `received` (after a correction arrives the column is NULL).
-    AlertRule(Kind.CORRECTION_NOTICE, "correction_notice_due", (State.RECEIVED,),
+    # A notice sent late keeps the lapse in view while the case awaits the correction: the
+    # column is kept only for a late notice (services/cases.derived_columns).
+    AlertRule(Kind.CORRECTION_NOTICE, "correction_notice_due", (State.RECEIVED, State.AWAITING_CORRECTION),
               (Level.OVERDUE, Level.TODAY)),
     AlertRule(Kind.CONSULTATION, "consultation_due", (State.IN_PROCESS,),
               (Level.OVERDUE, Level.TODAY)),
     AlertRule(Kind.CORRECTION_WINDOW, "correction_window_end", (State.AWAITING_CORRECTION,),
               (Level.ENDED,)),
     AlertRule(Kind.FEE_WINDOW, "fee_payment_due", (State.IN_PROCESS,), (Level.ENDED,)),
+    # ogi-rules.md "Delivery": the correction or fee window, counted from the sending date because
+    # the notice's receipt is not recorded, has run: the case is not closed; record the delivery.
+    AlertRule(Kind.DELIVERY, "delivery_unrecorded", (State.AWAITING_CORRECTION, State.IN_PROCESS),
+              (Level.ENDED,)),
     AlertRule(Kind.PROVISIONAL, "reply_due", OPEN_STATES, (Level.INFO,)),
 )
 RULE_BY_KIND = MappingProxyType({r.kind: r for r in RULES})
@@ -88,6 +95,7 @@ URGENCY: tuple[tuple[Kind, Level], ...] = (
     (Kind.CORRECTION_NOTICE, Level.OVERDUE),
     (Kind.CORRECTION_WINDOW, Level.ENDED),
     (Kind.FEE_WINDOW, Level.ENDED),
+    (Kind.DELIVERY, Level.ENDED),
     (Kind.REPLY, Level.TODAY),
     (Kind.CORRECTION_NOTICE, Level.TODAY),
     (Kind.CONSULTATION, Level.OVERDUE),
@@ -103,6 +111,7 @@ KIND_LABELS = MappingProxyType({
     Kind.CONSULTATION: "征求意见答复期限",
     Kind.CORRECTION_WINDOW: DATE_LABELS["correction_window_end"],
     Kind.FEE_WINDOW: DATE_LABELS["fee_payment_due"],
+    Kind.DELIVERY: "送达未登记",
     Kind.PROVISIONAL: "预估期限",
 })
 LEVEL_LABELS = MappingProxyType({
@@ -115,7 +124,7 @@ _REASONS = {
     (Kind.REPLY, Level.TODAY): "今日为答复期限最后一日（第三十三条）",
     (Kind.REPLY, Level.SOON): "答复期限将在{n}个工作日内届满（第三十三条）",
     (Kind.CORRECTION_NOTICE, Level.OVERDUE):
-        "收到申请已超过7个工作日，既未告知补正也未审查通过（第三十条）",
+        "收到申请已超过7个工作日，未按期告知补正或审查通过（第三十条；逾期告知补正的仍为逾期）",
     (Kind.CORRECTION_NOTICE, Level.TODAY): "今日为告知补正的最后一日（第三十条：收到申请之日起7个工作日内）",
     (Kind.CONSULTATION, Level.OVERDUE):
         "征求意见答复期限已过，尚未登记答复（第三十二条、第三十四条；逾期未答复的由本机关依法决定）",
@@ -124,6 +133,9 @@ _REASONS = {
         "补正期限已届满，未能自动按“逾期未补正”办结（视为放弃申请），请人工处理（第三十条）",
     (Kind.FEE_WINDOW, Level.ENDED):
         "缴费期限已届满，未能自动按“逾期未缴费”办结（视为放弃申请），请人工处理",
+    (Kind.DELIVERY, Level.ENDED):
+        "补正告知书或收费通知书未登记送达，按发出日推算的期限已届满：未登记送达的不能视为放弃申请，"
+        "请登记送达（送达回证、邮件查询记录或系统送达记录）",
     (Kind.PROVISIONAL, Level.INFO): "期限按预估日历计算（该年度放假安排尚未公布），公布后将重新计算",
 }
 
@@ -165,6 +177,7 @@ class CaseDates:
     correction_window_end: dt.date | None = None
     fee_payment_due: dt.date | None = None
     provisional: bool = False
+    delivery_unrecorded: dt.date | None = None  # a window's end on the sending date, receipt not recorded
 
 
 def classify(case: CaseDates, today: dt.date, soon: dt.date) -> list[tuple[Kind, Level, dt.date | None]]:

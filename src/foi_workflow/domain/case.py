@@ -15,10 +15,12 @@ from typing import Any, Iterable, Mapping
 
 from .calendar import WorkingCalendar
 from .clock import ClockEvents, Consultation, Schedule, compute_schedule
+from . import fees
 from .errors import FoiError
 from .identity import ROLE_LABELS, Role, roles_text
 from .parsing import parse_date
 from .outcomes import OUTCOMES
+from . import replies
 from .rulepacks import pack_for
 from .settings import DEFAULT_SETTINGS, AgencySettings
 
@@ -42,6 +44,16 @@ GROUNDS = ("state_secret", "prohibited_by_law", "security_stability", "third_par
            "internal_affairs", "process_info", "enforcement_file")
 ANSWERS = ("consent", "objection", "none")
 REMEDY_KINDS = ("review", "litigation_direct", "litigation_after_review")
+# 行政复议法 (2023 revision, in force 2024-01-01) Art 23: review before litigation for a refusal
+# to disclose and for a failure to perform a statutory duty (no reply in time).
+REVIEW_FIRST_FROM = dt.date(2024, 1, 1)
+REVIEW_FIRST_RULE = ("《中华人民共和国行政复议法》第二十三条（2024年1月1日起施行）：对行政机关不予公开政府信息、"
+                     "不履行法定职责（逾期未答复）不服的，应当先申请行政复议，对复议决定不服的再提起诉讼")
+# Art 35: the applicant's answer to a request for reasons, as judged by the agency.
+REASONS_ANSWERS = ("reasonable", "unreasonable", "none")
+ART35_RULE = ("第三十五条：申请数量、频次明显超过合理范围的，行政机关可以要求申请人说明理由；理由不合理的，"
+              "告知不予处理；理由合理但无法在规定期限内答复的，可以确定延迟答复的合理期限。"
+              "二者均须先要求说明理由，并经政府信息公开工作机构负责人决定")
 REMEDY_RESULTS = ("upheld", "corrected", "other", "pending")
 # Outcomes a reply may not choose directly: each has its own move.
 OWN_MOVE_OUTCOMES = {"other.no_correction": "correction_lapsed", "other.fee_unpaid": "fee_lapsed",
@@ -89,6 +101,17 @@ class ConsultationRecord:
     delivered: dt.date | None = None
     answered: dt.date | None = None
     answer: str | None = None
+    # an objection's reasonable grounds (Art 32, 2019); None: not judged (2008, or older records)
+    reasonable: bool | None = None
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """One item the application asks for, numbered from 1 (each gets its own decision)."""
+
+    n: int
+    description: str
+    document_no: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,10 +122,18 @@ class Case:
     received: dt.date | None = None
     channel: str = ""
     handler: str = ""
+    # what the application asks (Art 29): the items sought, the form and the delivery method;
+    # an oral application filled in by `recorded_by` (older histories: no items recorded)
+    items: tuple[ItemRecord, ...] = ()
+    form: str = ""
+    delivery: str = ""
+    oral: bool = False
+    recorded_by: str = ""
     acknowledged: bool = False
     correction_notice_sent: dt.date | None = None
     correction_notice_delivered: dt.date | None = None
     correction_received: dt.date | None = None
+    correction_notice_late: bool = False  # sent after the 7th working day (a lapse that stays visible)
     consultations: tuple[ConsultationRecord, ...] = ()
     public_interest_override: bool = False
     signed_off_by: str = ""
@@ -116,6 +147,9 @@ class Case:
     extension_days: int = 0
     extension_approved: dt.date | None = None
     art35_due: dt.date | None = None
+    reasons_requested: dt.date | None = None   # Art 35: the applicant asked to state reasons
+    reasons_answer: str = ""                   # REASONS_ANSWERS, as recorded
+    fee_regime: str = ""                       # the fee rules the fee was charged under
     outcome: str = ""
     replied_on: dt.date | None = None
     reply_delivered: dt.date | None = None
@@ -126,6 +160,13 @@ class Case:
     handled_by: tuple[str, ...] = ()
     last_on: dt.date | None = None  # the legal date of the latest step made by a person
     events: int = 0
+    # delivery and case management (the block "Delivery and case management" below)
+    deliveries: tuple[DeliveryRecord, ...] = ()
+    transfers: tuple[tuple[str, str], ...] = ()  # (from agency code, to agency code), in order
+    split_into: tuple[str, ...] = ()             # the case numbers split off this application
+    split_items: tuple[int, ...] = ()            # the item numbers (1-based) moved to them
+    contacts: int = 0                            # contacts with the applicant recorded
+    proactive: str = ""                          # Art 44: marked for proactive publication (the reasons)
 
     def clock_events(self) -> ClockEvents:
         assert self.received is not None
@@ -165,7 +206,8 @@ def _d(value: Any) -> dt.date | None:
 
 # Moves that handle the case: whoever made one may not sign off its confidentiality check.
 HANDLING_MOVES = frozenset({"register", "accept", "request_correction", "correction_received",
-                            "consult", "consultation_answered", "fee_notice", "reply_on_spot"})
+                            "consult", "consultation_answered", "fee_notice", "reply_on_spot",
+                            "request_reasons", "reasons_answered"})
 
 
 def apply(case: Case, ev: Event) -> Case:
@@ -180,16 +222,23 @@ def apply(case: Case, ev: Event) -> Case:
 
 def _changes(c: Case, ev: Event) -> dict[str, Any]:
     k, d, on = ev.kind, ev.data, ev.on
+    if k in MANAGEMENT_CHANGES:
+        return MANAGEMENT_CHANGES[k](c, ev)
     if k == "register":
         return dict(state=State.RECEIVED, received=_d(d["received"]), channel=d["channel"],
-                       handler=ev.actor)
+                    handler=ev.actor,
+                    items=tuple(ItemRecord(i["n"], i["description"], i.get("document_no", ""))
+                                for i in d.get("items", ())),
+                    form=d.get("form", ""), delivery=d.get("delivery", ""),
+                    oral=bool(d.get("oral")), recorded_by=d.get("recorded_by", ""))
     if k == "acknowledge":
         return dict(acknowledged=True)
     if k == "accept":
         return dict(state=State.IN_PROCESS)
     if k == "request_correction":
         return dict(state=State.AWAITING_CORRECTION, correction_notice_sent=on,
-                       correction_notice_delivered=_d(d.get("delivered")))
+                       correction_notice_delivered=_d(d.get("delivered")),
+                       correction_notice_late=bool(d.get("late")))
     if k == "correction_delivered":
         return dict(correction_notice_delivered=on)
     if k == "correction_received":
@@ -203,7 +252,8 @@ def _changes(c: Case, ev: Event) -> dict[str, Any]:
         i = d["index"]
         old = c.consultations[i]
         new = (replace(old, delivered=on) if k == "consultation_delivered"
-               else replace(old, answered=on, answer=d["answer"]))
+               else replace(old, answered=on, answer=d["answer"],
+                            reasonable=d.get("reasonable_grounds")))
         return dict(consultations=(*c.consultations[:i], new, *c.consultations[i + 1:]))
     if k == "public_interest_override":
         return dict(public_interest_override=True)
@@ -212,13 +262,17 @@ def _changes(c: Case, ev: Event) -> dict[str, Any]:
                        sign_off_ground=d.get("ground", ""))
     if k == "fee_notice":
         return dict(fee_method=d["method"], fee_amount=d["amount"], fee_notice_sent=on,
-                       fee_notice_delivered=_d(d.get("delivered")))
+                       fee_notice_delivered=_d(d.get("delivered")), fee_regime=d.get("regime", ""))
     if k == "fee_paid":
         return dict(fee_paid=on)
     if k == "extend":
         return dict(extension_days=d["days"], extension_approved=on)
     if k == "set_longer_deadline":
         return dict(art35_due=_d(d["due"]))
+    if k == "request_reasons":
+        return dict(reasons_requested=on)
+    if k == "reasons_answered":
+        return dict(reasons_answer=d["answer"])
     if k in ("reply", "correction_lapsed", "fee_lapsed", "withdraw", "reply_on_spot"):
         return dict(state=State.CLOSED, outcome=d["outcome"], replied_on=on,
                        right_agency=d.get("right_agency", ""),
@@ -268,8 +322,21 @@ def open_moves(case: Case, roles: frozenset[Role]) -> list[str]:
             continue
         if states and case.state not in states:
             continue
+        if not _offered(case, kind):
+            continue
         out.append(kind)
     return out
+
+
+def _offered(case: Case, kind: str) -> bool:
+    """The order of a procedure's moves, as the case page offers them (the rules still decide)."""
+    if kind == "request_reasons":
+        return not case.reasons_requested
+    if kind == "reasons_answered":
+        return bool(case.reasons_requested) and not case.reasons_answer
+    if kind == "set_longer_deadline":
+        return case.reasons_answer == "reasonable" and not case.art35_due
+    return True
 
 
 def may_make(kind: str, roles: frozenset[Role]) -> bool:
@@ -293,6 +360,7 @@ MOVE_LABELS = {
     "correction_delivered": "补正告知送达", "correction_received": "收到补正",
     "correction_lapsed": "逾期未补正", "consult": "征求意见", "consultation_delivered": "征求意见送达",
     "consultation_answered": "收到征求意见答复", "public_interest_override": "公共利益决定公开",
+    "request_reasons": "要求说明理由（第三十五条）", "reasons_answered": "登记申请人说明的理由",
     "sign_off": "保密审查签发", "fee_notice": "发出收费通知", "fee_paid": "缴费",
     "fee_lapsed": "逾期未缴费", "extend": "延期答复", "set_longer_deadline": "确定合理答复期限",
     "reply": "答复", "reply_delivered": "答复送达", "withdraw": "撤回申请", "record_remedy": "登记复议诉讼",
@@ -365,8 +433,36 @@ def _register(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings)
         raise _refuse("channel", "收件渠道：" + "、".join(CHANNELS), f"未知的渠道“{channel}”")
     pack = pack_for(cmd.on)  # refuses receipt dates before 2008-05-01
     cal.check(cmd.on, "received")
-    return {"received": cmd.on.isoformat(), "channel": channel, "rules": pack.id}, \
+    content = _application_content(cmd, channel)
+    return {"received": cmd.on.isoformat(), "channel": channel, "rules": pack.id, **content}, \
         f"{pack.short}第三十一条：收到申请的日期（{CHANNELS[channel]}）"
+
+
+def _application_content(cmd: Command, channel: str) -> dict[str, Any]:
+    """What the application asks (Art 29): the items (numbered), the form, the delivery; an oral
+    application (made in person, filled in by the staff member recorded)."""
+    from .applicants import DELIVERY, FORMS, RULE_DELIVERY, RULE_FORM, RULE_ORAL, check_items
+
+    raw = cmd.data.get("items")
+    if isinstance(raw, (list, tuple)):  # items as recorded ({"n", "description"}) or as given
+        raw = [{k: v for k, v in i.items() if k != "n"} if isinstance(i, Mapping) else i for i in raw]
+    items = check_items(raw or ())
+    form, delivery = cmd.data.get("form"), cmd.data.get("delivery")
+    if form not in FORMS:
+        raise _refuse("form", RULE_FORM, f"未知的形式“{str(form)[:20]}”" if form else "缺少信息的形式要求")
+    if delivery not in DELIVERY:
+        raise _refuse("delivery", RULE_DELIVERY,
+                      f"未知的获取方式“{str(delivery)[:20]}”" if delivery else "缺少获取信息的方式")
+    out: dict[str, Any] = {
+        "items": [{"n": n, "description": i.description, **({"document_no": i.document_no} if i.document_no else {})}
+                  for n, i in enumerate(items, 1)],
+        "form": form, "delivery": delivery}
+    if cmd.data.get("oral"):
+        if channel != "in_person":
+            raise _refuse("channel", RULE_ORAL, "口头申请须当面提出（收件渠道 in_person）")
+        out["oral"] = True
+        out["recorded_by"] = str(cmd.data.get("recorded_by") or cmd.actor)[:40]
+    return out
 
 
 def _acknowledge(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
@@ -379,11 +475,17 @@ def _reply_on_spot(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySett
     if cmd.on != case.received or case.correction_notice_sent:
         raise _refuse("on", "第三十三条第一款：能够当场答复的，应当当场答复（收到申请当日）",
                       f"收到日为 {case.received}，不是当场")
+    cmd, checked = _checked_reply(case, cmd)
     outcome = _reply_outcome(case, cmd)
+    if checked and checked.reviewed:
+        outcome = checked.reviewed  # an item that needs the confidentiality review
+    if outcome == "not_processed.excessive":
+        raise _refuse("outcome", ART35_RULE, "不得当场以申请数量、频次明显超过合理范围为由不予处理")
     if outcome in NEEDS_SIGN_OFF:
         raise _refuse("outcome", "当场答复限于不需保密审查的情形（已公开、不掌握、非本机关等）",
                       f"“{OUTCOMES[outcome].label}”须经保密审查")
-    return {"outcome": outcome, **_right_agency(outcome, cmd)}, f"第三十三条第一款；{OUTCOMES[outcome].article}"
+    return {"outcome": outcome, **_right_agency(outcome, cmd), **(checked.event_data() if checked else {})}, \
+        f"第三十三条第一款；{OUTCOMES[outcome].article}"
 
 
 def _accept(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
@@ -394,7 +496,13 @@ def _request_correction(case: Case, cmd: Command, cal: WorkingCalendar, s: Agenc
     if case.correction_notice_sent:
         raise _refuse("kind", "第三十条：补正应当一次性告知", "本案已告知过补正")
     items = _need(cmd.data, "items", "第三十条：一次性告知需要补正的事项")
-    due = case.schedule(cal, s).get("correction_notice_due")
+    sched = case.schedule(cal, s)
+    reply_due = sched.reply_due
+    if reply_due is not None and cmd.on > reply_due:
+        raise _refuse("on", "第三十条：补正告知须在收到申请之日起7个工作日内作出，答复期限届满后不得再告知补正"
+                      "（逾期的告知不重新起算答复期限，也不使已逾期的案件脱离督办）",
+                      f"答复期限 {reply_due.isoformat()} 已届满，告知日 {cmd.on.isoformat()}")
+    due = sched.get("correction_notice_due")
     late = bool(due and due.date and cmd.on > due.date)
     return {"items": items, "late": late, "delivered": cmd.data.get("delivered")}, \
         "第三十条：申请内容不明确的，一次性告知申请人作出补正"
@@ -412,6 +520,7 @@ def _correction_received(case: Case, cmd: Command, cal: WorkingCalendar, s: Agen
 
 
 def _correction_lapsed(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
+    need_receipt(case, "correction")
     end = case.schedule(cal, s).get("correction_window_end")
     assert end is not None and end.date is not None
     if cmd.on <= end.date:
@@ -451,17 +560,39 @@ def _consultation_answered(case: Case, cmd: Command, cal: WorkingCalendar, s: Ag
     answer = _need(cmd.data, "answer", "答复：consent（同意）、objection（不同意）、none（逾期未答复）")
     if answer not in ANSWERS:
         raise _refuse("answer", "答复：consent、objection、none", f"未知的答复“{answer}”")
-    return {"index": i, "answer": answer}, "收到被征求意见方的答复"
+    data: dict[str, Any] = {"index": i, "answer": answer}
+    pack = pack_for(case.received)  # type: ignore[arg-type]
+    if (answer == "objection" and case.consultations[i].kind == "third_party"
+            and pack.objection_reasonableness_test):
+        grounds = cmd.data.get("reasonable_grounds")
+        if not isinstance(grounds, bool):
+            raise _refuse("reasonable_grounds", "第三十二条：第三方不同意公开的，须判断其是否有合理理由"
+                          "（reasonable_grounds：true 有合理理由，不予公开；false 无合理理由，由本机关依法决定）",
+                          f"未判断异议是否有合理理由（收到 {grounds!r}）")
+        data["reasonable_grounds"] = grounds
+        return data, ("第三十二条：第三方不同意公开且有合理理由" if grounds
+                      else "第三十二条：第三方不同意公开但无合理理由，由本机关依法决定")
+    return data, "收到被征求意见方的答复"
+
+
+def binding_objection(case: Case) -> bool:
+    """Whether a third party's objection bars disclosure (save by the public-interest override):
+    under 2019 Art 32 only an objection with reasonable grounds; under 2008 Art 23 any refusal."""
+    if case.received is None:
+        return False
+    test = pack_for(case.received).objection_reasonableness_test
+    return any(c.kind == "third_party" and c.answer == "objection"
+               and (not test or c.reasonable is not False) for c in case.consultations)
 
 
 def _public_interest_override(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
     pack = pack_for(case.received)  # type: ignore[arg-type]
-    if pack.id == "ogi-2008":
-        raise _refuse("kind", "《条例》（2008）第二十三条：第三方不同意的，不得公开", "2008年规则下无公共利益例外")
-    if not any(c.kind == "third_party" and c.answer == "objection" for c in case.consultations):
-        raise _refuse("kind", "第三十二条：仅在第三方不同意公开时适用", "本案没有第三方提出异议")
-    reasons = _need(cmd.data, "reasons", "第三十二条：须书面告知第三方决定公开的内容和理由")
-    return {"reasons": reasons}, "第三十二条：不公开可能对公共利益造成重大影响的，予以公开并书面告知第三方"
+    basis = pack.public_interest_basis
+    if not binding_objection(case):
+        raise _refuse("kind", f"{basis}（仅在第三方的异议阻止公开时适用；无合理理由的异议不阻止公开，无须公共利益决定）",
+                      "本案没有阻止公开的第三方异议")
+    reasons = _need(cmd.data, "reasons", f"{basis}（须书面告知第三方决定公开的内容和理由）")
+    return {"reasons": reasons}, basis
 
 
 def _sign_off(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
@@ -478,7 +609,7 @@ def _sign_off(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings)
         if ground not in GROUNDS:
             raise _refuse("ground", "第十四条至第十六条：不予公开须写明一项依据（" + "、".join(GROUNDS) + "）",
                           f"无效的依据“{ground}”")
-    objection = any(c.kind == "third_party" and c.answer == "objection" for c in case.consultations)
+    objection = binding_objection(case)
     if decision == "disclose" and objection and not case.public_interest_override:
         raise _refuse("decision", "第三十二条：第三方有合理理由不同意公开的，不予公开（公共利益例外须负责人决定）",
                       "第三方已提出异议")
@@ -487,30 +618,63 @@ def _sign_off(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings)
 
 
 def _fee_notice(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
+    """A fee notice under the fee rules in force on the day the fee is charged (ogi-rules.md
+    "Fees"): 2008 cost fees with their kinds; none between 2019-05-15 and 2020-12-31; from
+    2021-01-01 the 109号 fee computed from the applicant's count of requests in the month
+    (`nth_in_month`, counted by the service) or from the pages, never typed in."""
     if case.fee_notice_sent:
         raise _refuse("kind", "一件申请只发一次收费通知", "本案已发出收费通知")
-    method = _need(cmd.data, "method", "计费方式：per_request（按件）或 per_volume（按量）")
-    if method not in ("per_request", "per_volume"):
-        raise _refuse("method", "计费方式：per_request 或 per_volume（一件申请只用一种）", f"未知的方式“{method}”")
-    amount = cmd.data.get("amount")
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        raise _refuse("amount", "收费金额须为正整数（元）；免费的不发收费通知", f"无效的金额 {amount!r}")
-    return {"method": method, "amount": amount, "delivered": cmd.data.get("delivered")}, \
-        "第四十二条；《政府信息公开信息处理费管理办法》"
+    regime = pack_for(case.received).fee_regime(cmd.on)  # type: ignore[arg-type]
+    if regime.regime == "none":
+        raise _refuse("on", regime.basis, f"{cmd.on.isoformat()} 不得收取任何费用")
+    if regime.regime == "cost":
+        fee = fees.cost_fee(_need(cmd.data, "costs", fees.COST_RULE))
+    else:
+        if cmd.data.get("amount") is not None:
+            raise _refuse("amount", "《政府信息公开信息处理费管理办法》：收费金额按申请人本月申请件数或页数计算，"
+                          "不得手工填写", f"填写的金额 {cmd.data['amount']!r} 未被采用")
+        method = _need(cmd.data, "method", "计费方式：per_request（按件）或 per_volume（按量）")
+        if method == "per_request":
+            nth = cmd.data.get("nth_in_month")
+            if nth is None:
+                raise _refuse("nth_in_month", fees.PER_REQUEST_RULE + "（由系统按同一申请人统计）",
+                              "未能统计申请人本月的申请件数")
+            fee = fees.per_request_fee(nth)
+        elif method == "per_volume":
+            fee = fees.per_volume_fee(_need(cmd.data, "pages", fees.PER_VOLUME_RULE),
+                                      _need(cmd.data, "medium", fees.PER_VOLUME_MEDIUM_RULE))
+        else:
+            raise _refuse("method", "计费方式：per_request 或 per_volume（一件申请只用一种）", f"未知的方式“{method}”")
+        if fee.free:
+            raise _refuse("amount", "《政府信息公开信息处理费管理办法》：在免费范围内的不收费，不发收费通知",
+                          "；".join(fee.breakdown))
+    data: dict[str, Any] = {"method": fee.method, "regime": regime.regime, "amount": fee.amount_yuan,
+                            "computation": fee.computation(), "delivered": cmd.data.get("delivered")}
+    for key in ("nth_in_month", "pages", "medium"):
+        if fee.method != "cost" and cmd.data.get(key) is not None:
+            data[key] = cmd.data[key]
+    if fee.method == "cost":
+        data["costs"] = dict(cmd.data["costs"])
+    return data, regime.basis
 
 
-def _unpaid_fee_due(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> dt.date:
+def _unpaid_fee_due(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> dt.date | None:
     """The payment due date of the case's unpaid fee (refuses when no fee is waiting)."""
     if not case.fee_notice_sent or case.fee_paid:
         raise _refuse("kind", "缴费事项须在收费通知之后、缴费之前办理", "没有待缴的费用")
     due = case.schedule(cal, s).get("fee_payment_due")
-    assert due is not None and due.date is not None
-    return due.date
+    return due.date if due is not None else None  # no payment window under these fee rules
+
+
+def _fee_abandonment(case: Case) -> bool:
+    """Whether an unpaid fee of this case closes it as abandoned (not under 2008 cost fees)."""
+    assert case.received is not None and case.fee_notice_sent is not None
+    return pack_for(case.received).fee_regime(case.fee_notice_sent).abandonment
 
 
 def _fee_paid(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
     due = _unpaid_fee_due(case, cmd, cal, s)
-    if cmd.on > due:
+    if due is not None and cmd.on > due:
         raise _refuse("on", "《政府信息公开信息处理费管理办法》：逾期未缴费的视为放弃申请",
                       f"缴费期限至 {due.isoformat()} 已届满")
     return {}, "申请人缴纳信息处理费"
@@ -518,6 +682,10 @@ def _fee_paid(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings)
 
 def _fee_lapsed(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
     due = _unpaid_fee_due(case, cmd, cal, s)
+    if not _fee_abandonment(case) or due is None:
+        raise _refuse("kind", "《条例》（2008）第二十七条：成本费用未缴纳的，不视为放弃申请",
+                      "本案收费适用的规则没有逾期未缴费视为放弃的规定")
+    need_receipt(case, "fee")
     if cmd.on <= due:
         raise _refuse("on", "缴费期限届满后方可视为放弃申请", f"缴费期限至 {due.isoformat()} 止，尚未届满")
     return {"outcome": "other.fee_unpaid"}, "《政府信息公开信息处理费管理办法》：逾期未缴费，视为放弃申请"
@@ -539,13 +707,63 @@ def _extend(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -
     return {"days": days, "reasons": cmd.data["reasons"]}, cap.basis
 
 
-def _set_longer_deadline(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
-    if pack_for(case.received).id != "ogi-2019":  # type: ignore[arg-type]
+def _art35(case: Case, cmd: Command) -> None:
+    if not pack_for(case.received).art35_procedure:  # type: ignore[arg-type]
         raise _refuse("kind", "第三十五条（2019）", "2008年规则无此规定")
+
+
+def _reasons_window_end(case: Case, cal: WorkingCalendar, s: AgencySettings) -> dt.date:
+    assert case.reasons_requested is not None
+    return dt.date.fromordinal(cal.nth_working_day_after(case.reasons_requested.toordinal(),
+                                                         s.reasons_period_working_days))
+
+
+def _request_reasons(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
+    _art35(case, cmd)
+    if case.reasons_requested:
+        raise _refuse("kind", ART35_RULE, "本案已要求申请人说明理由")
+    _need(cmd.data, "facts", "第三十五条：须写明申请数量、频次明显超过合理范围的情况")
+    due = case.schedule(cal, s).reply_due
+    if due is None or cmd.on > due:
+        raise _refuse("on", "第三十五条：要求说明理由须在答复期限届满前（含当日）作出",
+                      f"答复期限 {due.isoformat() if due else '待定'}，告知日 {cmd.on.isoformat()}")
+    return {"facts": cmd.data["facts"], "answer_days": s.reasons_period_working_days,
+            "delivered": cmd.data.get("delivered")}, \
+        "第三十五条：申请人申请公开政府信息的数量、频次明显超过合理范围，行政机关可以要求申请人说明理由"
+
+
+def _reasons_answered(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
+    if not case.reasons_requested:
+        raise _refuse("kind", ART35_RULE, "本案未要求申请人说明理由")
+    if case.reasons_answer:
+        raise _refuse("kind", "申请人的说明只登记一次", "已登记申请人的说明")
+    answer = _need(cmd.data, "answer", "说明：reasonable（理由合理）、unreasonable（理由不合理）、none（逾期未说明）")
+    if answer not in REASONS_ANSWERS:
+        raise _refuse("answer", "说明：" + "、".join(REASONS_ANSWERS), f"未知的结果“{answer}”")
+    if answer == "none":
+        end = _reasons_window_end(case, cal, s)
+        if cmd.on <= end:
+            raise _refuse("on", f"说明理由期限（{s.reasons_period_working_days}个工作日）届满后方可登记未说明",
+                          f"期限至 {end.isoformat()} 止，尚未届满")
+        return {"answer": answer}, "第三十五条：申请人逾期未说明理由"
+    reasons = _need(cmd.data, "reasons", "须记录申请人说明的理由")
+    return {"answer": answer, "reasons": reasons}, \
+        "第三十五条：申请人说明理由，" + ("本机关认为理由合理" if answer == "reasonable" else "本机关认为理由不合理")
+
+
+def _set_longer_deadline(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
+    _art35(case, cmd)
+    if case.art35_due:
+        raise _refuse("kind", ART35_RULE + "（只能确定一次）", "本案已确定延迟答复的期限")
+    if case.reasons_answer != "reasonable":
+        raise _refuse("kind", ART35_RULE, "须先要求申请人说明理由，且理由经认定为合理")
     _need(cmd.data, "reasons", "第三十五条：须说明理由")
     due = parse_date(_need(cmd.data, "due", "第三十五条：确定合理的答复期限"), "due")
     current = case.schedule(cal, s).reply_due
-    if current is None or due is None or due <= current:
+    if current is None or cmd.on > current:
+        raise _refuse("on", "第三十五条：延迟答复的期限须在答复期限届满前（含当日）确定",
+                      f"答复期限 {current.isoformat() if current else '待定'}，决定日 {cmd.on.isoformat()}")
+    if due is None or due <= current:
         raise _refuse("due", "第三十五条：确定的期限须晚于法定答复期限", f"{due} 不晚于 {current}")
     if not cal.is_working_day(due):
         raise _refuse("due", "答复期限须为工作日", f"{due.isoformat()} 不是工作日")
@@ -562,6 +780,8 @@ def _reply_outcome(case: Case, cmd: Command) -> str:
                       f"不能直接答复为“{OUTCOMES[outcome].label}”")
     if outcome == "unavailable.still_unclear" and not case.correction_received:
         raise _refuse("outcome", "第三十条：补正后仍不明确的方可如此答复", "本案未经补正")
+    if outcome == "not_processed.excessive" and case.reasons_answer not in ("unreasonable", "none"):
+        raise _refuse("outcome", ART35_RULE, "须先要求申请人说明理由，且理由不合理或逾期未说明")
     return outcome
 
 
@@ -571,25 +791,39 @@ def _right_agency(outcome: str, cmd: Command) -> dict[str, str]:
     return {}
 
 
+def _checked_reply(case: Case, cmd: Command) -> tuple[Command, replies.CheckedReply | None]:
+    """The reply's per-item decisions checked (domain/replies.py: every item decided, each with
+    the elements the law requires), the command carrying the case's outcome derived from them.
+    A reply without `items` on a one-item case is its single outcome, as before."""
+    if "items" not in cmd.data and len(case.items) <= 1:
+        return cmd, None
+    checked = replies.check_reply(case.items, cmd.data, corrected=bool(case.correction_received),
+                                  requested={"form": case.form, "delivery": case.delivery})
+    return replace(cmd, data={**cmd.data, "outcome": checked.outcome}), checked
+
+
 def _reply(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
+    cmd, checked = _checked_reply(case, cmd)
     outcome = _reply_outcome(case, cmd)
-    if outcome in NEEDS_SIGN_OFF:
+    reviewed = checked.reviewed if checked else outcome  # what the confidentiality review must match
+    if reviewed in NEEDS_SIGN_OFF:
         if case.state != State.IN_PROCESS or not case.signed_off_by:
             raise _refuse("outcome", "公开、部分公开或不予公开须经保密审查签发", "本案尚未完成保密审查")
         expected = {"disclose": {"disclosed"}, "partial": {"partial"},
                     "withhold": {f"withheld.{case.sign_off_ground}"}}[case.sign_off_decision]
-        if outcome not in expected:
+        if reviewed not in expected:
             raise _refuse("outcome", "答复须与保密审查结论一致",
-                          f"审查结论为“{case.sign_off_decision}”，不能答复为“{OUTCOMES[outcome].label}”")
-        objection = any(c.kind == "third_party" and c.answer == "objection" for c in case.consultations)
-        if outcome == "disclosed" and objection and not case.public_interest_override:
+                          f"审查结论为“{case.sign_off_decision}”，不能答复为“{OUTCOMES[reviewed].label}”")
+        objection = binding_objection(case)
+        if reviewed == "disclosed" and objection and not case.public_interest_override:
             raise _refuse("outcome", "第三十二条：第三方有合理理由不同意公开的，不予公开（公共利益例外须负责人决定）",
                           "第三方已提出异议")
         if case.fee_notice_sent and not case.fee_paid:
             raise _refuse("outcome", "收费的申请须缴费后提供信息", "信息处理费尚未缴纳")
-    if case.pending_consultations and outcome in NEEDS_SIGN_OFF:
+    if case.pending_consultations and reviewed in NEEDS_SIGN_OFF:
         raise _refuse("kind", "征求意见答复或期限届满后方可答复", "仍有未答复的征求意见")
-    return {"outcome": outcome, **_right_agency(outcome, cmd)}, OUTCOMES[outcome].article
+    return {"outcome": outcome, **_right_agency(outcome, cmd), **(checked.event_data() if checked else {})}, \
+        OUTCOMES[outcome].article
 
 
 def _reply_delivered(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
@@ -630,7 +864,23 @@ def _record_remedy(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySett
         raise _refuse("kind", "种类：" + "、".join(REMEDY_KINDS), f"未知的种类“{kind}”")
     if result not in REMEDY_RESULTS:
         raise _refuse("result", "结果：" + "、".join(REMEDY_RESULTS), f"未知的结果“{result}”")
-    return {"kind": kind, "result": result}, "政府信息公开行政复议、行政诉讼情况（年度报告表四）"
+    if kind not in remedy_kinds(case, cmd.on):
+        raise _refuse("kind", REVIEW_FIRST_RULE,
+                      "本案未答复（不履行法定职责）" if case.state != State.CLOSED else "本案答复为不予公开")
+    against = "not_replied" if case.state != State.CLOSED else "reply"
+    return {"kind": kind, "result": result, "against": against}, \
+        "政府信息公开行政复议、行政诉讼情况（年度报告表四）" + ("：针对逾期未答复（不履行法定职责）"
+                                                 if against == "not_replied" else "")
+
+
+def remedy_kinds(case: Case, on: dt.date) -> tuple[str, ...]:
+    """The remedy kinds that may be recorded on `on`: since 2024-01-01 a refusal to disclose and
+    a failure to reply (a case still open) go to review first, never straight to court."""
+    if on >= REVIEW_FIRST_FROM:
+        refusal = case.state == State.CLOSED and bool(case.outcome) and OUTCOMES[case.outcome].refusal
+        if case.state != State.CLOSED or refusal:
+            return tuple(k for k in REMEDY_KINDS if k != "litigation_direct")
+    return REMEDY_KINDS
 
 
 OPEN = (State.RECEIVED, State.AWAITING_CORRECTION, State.IN_PROCESS)
@@ -656,12 +906,304 @@ _MOVES: dict[str, tuple[Any, tuple[Role, ...], tuple[State, ...]]] = {
     "fee_paid": (_fee_paid, STAFF, (IP,)),
     "fee_lapsed": (_fee_lapsed, (*STAFF, Role.SYSTEM), (IP,)),
     "extend": (_extend, HEAD, (R, IP)),
+    "request_reasons": (_request_reasons, STAFF, (R, IP)),
+    "reasons_answered": (_reasons_answered, STAFF, (R, IP)),
     "set_longer_deadline": (_set_longer_deadline, HEAD, (IP,)),
     "reply": (_reply, HEAD, (R, IP)),
     "reply_delivered": (_reply_delivered, STAFF, (C,)),
     "withdraw": (_withdraw, STAFF, OPEN),
-    "record_remedy": (_record_remedy, (*STAFF, Role.SUPERVISOR), (C,)),
+    # a review or suit may be brought against a case still open (no reply in time)
+    "record_remedy": (_record_remedy, (*STAFF, Role.SUPERVISOR), (*OPEN, C)),
     # the system actor (one per agency, role system, services/sweep.py) closes lapsed windows
     # and records dates moved by a newly loaded calendar
     "dates_recomputed": (_dates_recomputed, (Role.SYSTEM,), OPEN),
 }
+
+
+# ----- Delivery and case management (ogi-rules.md "Delivery", "Who acts for an agency",
+# "Records", "Application content"; issue 12 items 4 and 5) ------------------------------------
+#
+# record_delivery: one record for the delivery of any notice of the case (method, tracking
+# number, sent, received); the receipt it records is the date the clock counts from (the
+# correction window, the fee payment, a consultation's answer window, the remedies from the
+# reply's receipt). The older moves correction_delivered, consultation_delivered and
+# reply_delivered set the same dates and stay as its special cases. A case is closed as abandoned
+# only on a recorded receipt (need_receipt). The management moves: reassign (the head, to an
+# account of the same agency the service checks), transfer (to another agency the service
+# resolves: the case keeps its number and history, the receiving agency answers from then on),
+# split (new linked cases the service numbers and registers), record_contact, mark_for_publication.
+
+DELIVERY_METHODS = MappingProxyType({
+    "in_person": "直接送达（送达回证）", "post": "邮寄送达（邮件查询记录）",
+    "email": "电子邮件送达", "online": "网上申请平台送达（系统送达记录）",
+})
+DELIVERY_RULE = "送达须写明方式（" + "、".join(f"{k}（{v}）" for k, v in DELIVERY_METHODS.items()) + \
+    "）、发出日和送达日；邮寄的须写明邮件号码"
+SENT_RULE = "送达：发出日不得早于文书出具日，也不得晚于登记日"
+RECEIVED_RULE = "送达：送达日（送达回证签收日、邮件妥投日或系统送达日）不得早于发出日，也不得晚于登记日"
+RECEIPT_RULE = ("视为放弃申请（其他处理1、2）须已登记通知书的送达（送达回证、邮件查询记录或系统送达记录），"
+                "且自送达之日起的期限已届满；未登记送达的，先登记送达")
+# The notices of a case whose delivery can be recorded, by notice kind (notices/catalog.py).
+CONSULTATION_NOTICES = MappingProxyType({"third_party_consultation": "third_party",
+                                         "agency_consultation": "other_agency"})
+DELIVERABLE_LABELS = MappingProxyType({
+    "receipt": "接收回执", "correction": "补正告知书", "extension": "延期答复告知书",
+    "third_party_consultation": "第三方征求意见书", "agency_consultation": "征求意见函",
+    "public_interest": "公开告知书（第三方）", "fee": "收费通知书",
+    "reasons_request": "要求说明理由通知书（第三十五条）",
+    "longer_deadline": "说明理由告知书（第三十五条）", "reply": "答复书",
+    "abandonment": "视为放弃申请告知书", "transfer": "转送告知书",
+})
+CONTACT_TYPES = MappingProxyType({
+    "call": "电话沟通", "guidance": "指引、释明", "visit": "当面沟通",
+    "receipt_confirmation": "确认收到申请（第三十一条）", "other": "其他联系",
+})
+CONFIRMED_CHANNELS = frozenset({"letter", "online", "fax"})  # Art 31: receipt is the day both confirm
+MAX_NOTE = 2000
+DISCLOSABLE_OUTCOMES = frozenset({"disclosed", "partial"})
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """The delivery of one notice: which (its kind, the consultation's index, its number), how,
+    when sent and when received (None: not yet known)."""
+
+    notice: str
+    method: str
+    sent: dt.date
+    received: dt.date | None = None
+    index: int | None = None
+    doc_no: str = ""
+    tracking: str = ""
+    proof: str = ""
+
+
+def _text(data: Mapping[str, Any], key: str, rule: str, *, required: bool = True) -> str:
+    value = data.get(key)
+    if value in (None, "") and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise _refuse(key, rule, f"缺少“{key}”")
+    if len(value) > MAX_NOTE or "\x00" in value:
+        raise _refuse(key, f"{rule}（不超过 {MAX_NOTE} 字，不含空字符）", f"“{key}”过长或含空字符")
+    return value.strip()
+
+
+def _consultation_at(case: Case, notice: str, index: Any) -> int:
+    kind = CONSULTATION_NOTICES[notice]
+    if index is None:
+        found = [i for i, c in enumerate(case.consultations) if c.kind == kind]
+        index = found[-1] if found else None
+    if (isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(case.consultations)
+            or case.consultations[index].kind != kind):
+        raise _refuse("index", "须指明本案已发出的该类征求意见（index：第几项，从0起）", f"没有这一项征求意见：{index!r}")
+    return index
+
+
+def notice_issued(case: Case, notice: str, index: int | None = None) -> dt.date | None:
+    """The day the case issued the notice of this kind (None: it has none, or the case does not
+    keep its date: the register's date is given by the caller)."""
+    if notice in CONSULTATION_NOTICES and index is not None:
+        return case.consultations[index].sent
+    return {"correction": case.correction_notice_sent, "fee": case.fee_notice_sent,
+            "extension": case.extension_approved, "reply": case.replied_on,
+            "reasons_request": getattr(case, "reasons_requested", None),
+            "abandonment": case.replied_on if case.outcome in ("other.no_correction", "other.fee_unpaid")
+            else None}.get(notice)
+
+
+def notice_received(case: Case, notice: str, index: int | None = None) -> dt.date | None:
+    """The recorded receipt of a notice: the date the clock counts its window from."""
+    if notice in CONSULTATION_NOTICES and index is not None:
+        return case.consultations[index].delivered
+    own = {"correction": case.correction_notice_delivered, "fee": case.fee_notice_delivered,
+           "reply": case.reply_delivered, "abandonment": case.reply_delivered}.get(notice)
+    if own is not None:
+        return own
+    found = [d.received for d in case.deliveries if d.notice == notice and d.received and d.index == index]
+    return found[-1] if found else None
+
+
+def need_receipt(case: Case, notice: str) -> None:
+    """Abandonment (其他处理 1, 2) only on the notice's recorded receipt (ogi-rules.md "Delivery")."""
+    if notice_received(case, notice) is None:
+        raise _refuse("delivered", RECEIPT_RULE,
+                      f"{DELIVERABLE_LABELS[notice]}尚未登记送达，不能视为放弃申请：请先登记送达（record_delivery）")
+
+
+def _record_delivery(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
+    d = cmd.data
+    notice = _need(d, "notice", "送达的文书：" + "、".join(f"{k}（{v}）" for k, v in DELIVERABLE_LABELS.items())
+                   + "，或文书编号、发文字号")
+    if notice not in DELIVERABLE_LABELS:
+        raise _refuse("notice", "送达的文书须为本案出具的文书（文书种类或文书编号、发文字号）", f"未知的文书“{notice}”")
+    index = _consultation_at(case, notice, d.get("index")) if notice in CONSULTATION_NOTICES else None
+    issued = parse_date(d["issued_on"], "issued_on") if d.get("issued_on") else notice_issued(case, notice, index)
+    if issued is None:
+        raise _refuse("notice", "送达的文书须为本案已出具的文书", f"本案没有{DELIVERABLE_LABELS[notice]}")
+    method = _need(d, "method", DELIVERY_RULE)
+    if method not in DELIVERY_METHODS:
+        raise _refuse("method", DELIVERY_RULE, f"未知的送达方式“{method}”")
+    tracking = _text(d, "tracking", "邮寄送达须写明邮件号码（挂号信、EMS）", required=method == "post")
+    proof = _text(d, "proof", "送达凭证（送达回证编号、系统送达记录等）", required=False)
+    sent = parse_date(d["sent"], "sent") if d.get("sent") else issued
+    if not issued <= sent <= cmd.on:
+        raise _refuse("sent", SENT_RULE, f"发出日 {sent.isoformat()}，文书出具日 {issued.isoformat()}，"
+                      f"登记日 {cmd.on.isoformat()}")
+    received = parse_date(d["received"], "received") if d.get("received") else None
+    if received is not None and received < sent:
+        raise _refuse("received", RECEIVED_RULE, f"送达日 {received.isoformat()} 早于发出日 {sent.isoformat()}")
+    if received is not None and received > cmd.on:
+        raise _refuse("received", RECEIVED_RULE, f"送达日 {received.isoformat()} 晚于登记日 {cmd.on.isoformat()}")
+    if notice_received(case, notice, index) is not None:
+        raise _refuse("notice", "每份文书的送达日只登记一次", f"{DELIVERABLE_LABELS[notice]}已登记送达")
+    out = {"notice": notice, "index": index, "doc_no": str(d.get("doc_no") or ""), "method": method,
+           "tracking": tracking, "proof": proof, "sent": sent.isoformat(),
+           "received": received.isoformat() if received else None}
+    basis = f"{DELIVERABLE_LABELS[notice]}{DELIVERY_METHODS[method]}" + \
+        ("：期限自送达之日起计算" if received else "：已发出，送达日待登记")
+    return out, basis
+
+
+def _apply_delivery(c: Case, ev: Event) -> dict[str, Any]:
+    d = ev.data
+    rec = DeliveryRecord(d["notice"], d["method"], _d(d["sent"]), _d(d.get("received")),  # type: ignore[arg-type]
+                         d.get("index"), d.get("doc_no", ""), d.get("tracking", ""), d.get("proof", ""))
+    out: dict[str, Any] = {"deliveries": (*c.deliveries, rec)}
+    got = rec.received
+    if got is None:
+        return out
+    if rec.notice == "correction":
+        out["correction_notice_delivered"] = got
+    elif rec.notice == "fee":
+        out["fee_notice_delivered"] = got
+    elif rec.notice in ("reply", "abandonment"):
+        out["reply_delivered"] = got
+    elif rec.notice in CONSULTATION_NOTICES and rec.index is not None:
+        i = rec.index
+        out["consultations"] = (*c.consultations[:i], replace(c.consultations[i], delivered=got),
+                                *c.consultations[i + 1:])
+    return out
+
+
+def _reassign(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
+    to = _need(cmd.data, "to", "改派承办人：写明本机关在职、具有承办人或负责人角色的账户代码")
+    if to == case.handler:
+        raise _refuse("to", "改派须改为另一名承办人", f"{to} 已是本案承办人")
+    reasons = _text(cmd.data, "reasons", "改派理由", required=False)
+    return {"to": to, "from": case.handler, "reasons": reasons}, "本机关负责人改派承办人"
+
+
+def _transfer(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
+    d = cmd.data
+    to = _need(d, "to", "转送须写明接收机关（已登记的机关代码）")
+    source = _need(d, "from", "转送须写明转出机关")
+    if case.transfers and case.transfers[-1][1] != source:
+        raise _refuse("from", "转送由当前答复机关办理", f"本案当前由 {case.transfers[-1][1]} 答复")
+    if to == source:
+        raise _refuse("to", "转送须转至另一机关", f"本案已由 {to} 答复")
+    reasons = _text(d, "reasons", "转送须写明理由并告知申请人")
+    to_name = str(d.get("to_name") or to)
+    return {"to": to, "to_name": to_name, "from": source, "from_name": str(d.get("from_name") or source),
+            "reasons": reasons}, \
+        f"转送{to_name}办理，自转送之日起由{to_name}答复（案件编号和办理记录不变）"
+
+
+def _item_text(item: Any) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, Mapping):
+        return str(item.get("description", ""))
+    return str(getattr(item, "description", item))
+
+
+SPLIT_RULE = ("拆分申请（一事一申请）：parts 为若干部分，每部分为申请事项序号的列表（从1起；申请有多个事项时）"
+              "或一段申请内容描述；原案件至少保留一项")
+
+
+def _split(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
+    parts = cmd.data.get("parts")
+    if not isinstance(parts, (list, tuple)) or not parts:
+        raise _refuse("parts", SPLIT_RULE, "缺少拆分的部分")
+    items = tuple(getattr(case, "items", ()) or ())
+    out, taken = [], set(case.split_items)
+    for n, part in enumerate(parts, 1):
+        if items:
+            if (not isinstance(part, (list, tuple)) or not part
+                    or any(isinstance(i, bool) or not isinstance(i, int) for i in part)):
+                raise _refuse("parts", SPLIT_RULE, f"第{n}部分不是申请事项序号的列表")
+            for i in part:
+                if not 1 <= i <= len(items):
+                    raise _refuse("parts", SPLIT_RULE, f"本申请没有第{i}项")
+                if i in taken:
+                    raise _refuse("parts", "每项申请事项只能拆分一次", f"第{i}项已拆分")
+                taken.add(i)
+            out.append({"items": sorted(part), "subject": "；".join(_item_text(items[i - 1]) for i in sorted(part))})
+        else:
+            text = _text({"parts": part}, "parts", SPLIT_RULE)
+            out.append({"items": [], "subject": text})
+    if items and len(taken) >= len(items):
+        raise _refuse("parts", SPLIT_RULE, "拆分后原案件须至少保留一项申请事项")
+    numbers = cmd.data.get("cases")
+    if (not isinstance(numbers, (list, tuple)) or len(numbers) != len(out)
+            or not all(isinstance(x, str) and x for x in numbers)):
+        raise _refuse("cases", "拆分的新案件编号由系统分配，每部分一个", "缺少新案件编号")
+    for part, no in zip(out, numbers):
+        part["case_no"] = no
+    return {"parts": out, "cases": list(numbers)}, \
+        "申请拆分（一事一申请）：拆出的部分另立案件，与原案件相互关联，收到申请日不变"
+
+
+def _record_contact(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
+    d = cmd.data
+    kind = _need(d, "type", "联系类型：" + "、".join(f"{k}（{v}）" for k, v in CONTACT_TYPES.items()))
+    if kind not in CONTACT_TYPES:
+        raise _refuse("type", "联系类型：" + "、".join(CONTACT_TYPES), f"未知的联系类型“{kind}”")
+    summary = _text(d, "summary", "须写明联系的内容")
+    person = _text(d, "with", "联系对象", required=False)
+    basis = f"与申请人联系：{CONTACT_TYPES[kind]}"
+    if kind == "receipt_confirmation":
+        if case.channel not in CONFIRMED_CHANNELS:
+            raise _refuse("type", "第三十一条：平信、网络或传真提交的申请，以双方确认之日为收到申请之日",
+                          f"本案为“{CHANNELS.get(case.channel, case.channel)}”，无须确认收到")
+        if cmd.on != case.received:
+            raise _refuse("on", "第三十一条：确认收到申请之日即为收到申请之日（登记的收到日）",
+                          f"确认日 {cmd.on.isoformat()} 与收到日 {case.received} 不一致")
+        basis = "第三十一条：与申请人确认收到申请（以双方确认之日为收到申请之日）"
+    return {"type": kind, "summary": summary, "with": person}, basis
+
+
+def _mark_for_publication(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
+    if case.proactive:
+        raise _refuse("kind", "第四十四条：一件案件只标记一次", "本案已标记纳入主动公开")
+    disclosable = (case.outcome in DISCLOSABLE_OUTCOMES if case.state == State.CLOSED
+                   else case.sign_off_decision in ("disclose", "partial"))
+    if not disclosable:
+        raise _refuse("kind", "第四十四条：可以公开的政府信息（经保密审查决定公开或部分公开、或已答复公开）方可纳入主动公开范围",
+                      "本案的信息尚未确定可以公开")
+    reasons = _text(cmd.data, "reasons", "第四十四条：写明理由（如多个申请人申请相同政府信息）")
+    return {"reasons": reasons}, "第四十四条：多个申请人就相同政府信息申请公开且可以公开的，可以纳入主动公开范围"
+
+
+MANAGEMENT_CHANGES: dict[str, Any] = {
+    "record_delivery": _apply_delivery,
+    "reassign": lambda c, ev: dict(handler=ev.data["to"]),
+    "transfer": lambda c, ev: dict(transfers=(*c.transfers, (ev.data["from"], ev.data["to"])), handler=""),
+    "split": lambda c, ev: dict(split_into=(*c.split_into, *ev.data["cases"]),
+                                split_items=(*c.split_items, *(i for p in ev.data["parts"] for i in p["items"]))),
+    "record_contact": lambda c, ev: dict(contacts=c.contacts + 1),
+    "mark_for_publication": lambda c, ev: dict(proactive=ev.data["reasons"]),
+}
+_MANAGEMENT_MOVES: dict[str, tuple[Any, tuple[Role, ...], tuple[State, ...]]] = {
+    "record_delivery": (_record_delivery, STAFF, ()),
+    "reassign": (_reassign, HEAD, OPEN),
+    "transfer": (_transfer, HEAD, OPEN),
+    "split": (_split, STAFF, (R, IP)),
+    "record_contact": (_record_contact, STAFF, ()),
+    "mark_for_publication": (_mark_for_publication, STAFF, (IP, C)),
+}
+MOVE_LABELS.update({
+    "record_delivery": "登记送达", "reassign": "改派承办人", "transfer": "转送其他机关",
+    "split": "拆分申请", "record_contact": "与申请人联系", "mark_for_publication": "纳入主动公开（第四十四条）",
+})
+_MOVES.update(_MANAGEMENT_MOVES)

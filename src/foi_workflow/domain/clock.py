@@ -353,18 +353,25 @@ def compute_schedule(events: ClockEvents, calendar: WorkingCalendar,
         if c.kind not in pack.excluded_consultations:
             continue
         label = "征求第三方意见" if c.kind == "third_party" else "征求其他机关意见"
-        end = c.answered or due_date
+        # the interval ends on the answer or the window's end, whichever is EARLIER: a late
+        # answer never stretches the reply period (clock.md)
+        late = bool(c.answered and due_date and c.answered > due_date)
+        end = min(c.answered, due_date) if c.answered and due_date else (c.answered or due_date)
         if end is None:
             open_ended.append(f"{label}（{c.sent.isoformat()} 发出）尚未答复")
             continue
-        why = "已答复" if c.answered else "未答复，按答复期限届满日计"
+        why = ("逾期答复，按答复期限届满日计" if late else "已答复") if c.answered \
+            else "未答复，按答复期限届满日计"
         excluded.append(Exclusion(c.sent, end, f"{label}{('：' + c.party) if c.party else ''}（{why}）"))
     fee_excluded = False
-    if ev.fee_notice_sent:
+    regime = pack.fee_regime(ev.fee_notice_sent) if ev.fee_notice_sent else None
+    # a payment window (and abandonment when it ends) and the clock exclusion exist only where
+    # the fee rules in force when the fee was charged provide them (2008 cost fees: neither)
+    if ev.fee_notice_sent and regime is not None and regime.abandonment:
         base = ev.fee_notice_delivered or ev.fee_notice_sent
         pay = b.working("fee_payment_due", base, pack.periods["fee_payment"],
                         notes=() if ev.fee_notice_delivered else ("未记录送达日，以发出日代替",))
-        if settings.exclude_fee_time:
+        if settings.exclude_fee_time and regime.clock_exclusion:
             end = ev.fee_paid or pay.date
             assert end is not None
             why = "已缴费" if ev.fee_paid else "未缴费，按缴费期限届满日计"

@@ -10,7 +10,7 @@ from typing import Literal, Mapping
 
 from .errors import InputError
 
-FeeMethod = Literal["per_request", "per_volume"]
+FeeMethod = Literal["per_request", "per_volume", "cost"]
 
 BASIS = "《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）"
 
@@ -81,6 +81,14 @@ class Fee:
     amount_yuan: int
     breakdown: tuple[str, ...]
     basis: str = BASIS
+    # the computation, band by band: (band, units, yuan per unit, amount); cost fees: (kind, 1, amount, amount)
+    bands: tuple[tuple[str, int, int, int], ...] = ()
+
+    def computation(self) -> dict[str, object]:
+        """What a fee event stores and its notice shows: basis, bands with their rate, amount."""
+        return {"method": self.method, "basis": self.basis, "amount": self.amount_yuan,
+                "bands": [{"band": b, "units": u, "rate": r, "amount": a} for b, u, r, a in self.bands],
+                "breakdown": list(self.breakdown)}
 
     @property
     def free(self) -> bool:
@@ -111,6 +119,7 @@ def per_request_fee(nth_in_month: int) -> Fee:
             f"按件计收：本月第{n}件申请，适用{_span(lo, hi, '件')}档，{price}",
             f"合计：{rate}元",
         ),
+        bands=((_span(lo, hi, "件"), 1, rate, rate),),
     )
 
 
@@ -125,6 +134,7 @@ def per_volume_fee(pages: int, medium: str) -> Fee:
                          f"未知或不适用的提供方式“{medium}”，应为 paper、email 或 electronic_copy")
     n = _whole_number(pages, "pages", PER_VOLUME_RULE, "页数")
     lines = [f"按量计收（{PER_VOLUME_MEDIA[medium]}）：共{n}页"]
+    bands = []
     total = 0
     for tier in PER_VOLUME_TIERS:
         if n < tier.first:
@@ -133,12 +143,33 @@ def per_volume_fee(pages: int, medium: str) -> Fee:
         count = hi - tier.first + 1
         amount = count * tier.yuan
         total += amount
+        bands.append((f"第{tier.first}–{hi}页", count, tier.yuan, amount))
         if tier.yuan == 0:
             lines.append(f"第{tier.first}–{hi}页：{count}页，免费")
         else:
             lines.append(f"第{tier.first}–{hi}页：{count}页 × {tier.yuan}元 = {amount}元")
     lines.append(f"合计：{total}元")
-    return Fee(method="per_volume", amount_yuan=total, breakdown=tuple(lines))
+    return Fee(method="per_volume", amount_yuan=total, breakdown=tuple(lines), bands=tuple(bands))
+
+
+COST_BASIS = "《条例》（2008）第二十七条：检索、复制、邮寄等成本费用，按当地价格主管部门核定的标准收取"
+COST_RULE = "2008年规则下只可收取检索费（search）、复制费（copying）、邮寄费（mailing）等成本费用，各项金额为正整数（元）"
+COST_KINDS: Mapping[str, str] = MappingProxyType({"search": "检索费", "copying": "复制费", "mailing": "邮寄费"})
+
+
+def cost_fee(costs: Mapping[str, object]) -> Fee:
+    """The cost fees of a 2008-rules case (2008 Art 27): each kind with its amount at local rates."""
+    if not isinstance(costs, Mapping) or not costs:
+        raise InputError("costs", COST_RULE, "未列明收费项目")
+    bands = []
+    for kind, yuan in costs.items():
+        if kind not in COST_KINDS:
+            raise InputError("costs", COST_RULE, f"未知的收费项目“{kind}”（2008年规则不收取信息处理费）")
+        amount = _whole_number(yuan, "costs", COST_RULE, COST_KINDS[kind])
+        bands.append((COST_KINDS[kind], 1, amount, amount))
+    total = sum(b[3] for b in bands)
+    lines = tuple(f"{b[0]}：{b[3]}元" for b in bands) + (f"合计：{total}元",)
+    return Fee(method="cost", amount_yuan=total, breakdown=lines, basis=COST_BASIS, bands=tuple(bands))
 
 
 def nth_request_in_month(received_dates: Sequence[dt.date], index: int) -> int:

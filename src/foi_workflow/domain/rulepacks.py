@@ -28,6 +28,23 @@ class Period:
 
 
 @dataclass(frozen=True)
+class FeeRegime:
+    """Which fee rules apply to fees charged from `start` on (until the next regime of the pack).
+
+    regime: "cost" (2008 Art 27: search, copying, postage at local rates), "none" (no fee may
+    be charged), "processing" (the information-processing fee of 国办函〔2020〕109号, computed).
+    abandonment: an unpaid fee closes the case as abandoned (其他处理 2) when its window ends;
+    clock_exclusion: the time from the fee notice to payment may be left out of the reply period.
+    """
+
+    start: dt.date
+    regime: Literal["cost", "none", "processing"]
+    basis: str
+    abandonment: bool
+    clock_exclusion: bool
+
+
+@dataclass(frozen=True)
 class RulePack:
     id: str
     title: str
@@ -37,6 +54,23 @@ class RulePack:
     excluded_consultations: frozenset[str]
     exclusion_basis: str
     periods: Mapping[str, Period]
+    # What the version provides, so that code asks a feature, never a pack id.
+    objection_reasonableness_test: bool = True   # Art 32 (2019) vs 2008 Art 23
+    public_interest_basis: str = ""              # the override's provision (both versions have one)
+    art35_procedure: bool = True                 # reasons for excessive requests, longer deadline
+    fee_regimes: tuple[FeeRegime, ...] = ()      # by the date the fee is charged, in order
+
+    @property
+    def has_third_party_window(self) -> bool:
+        """Whether the third party has a fixed period to answer (2019 Art 32: 15 working days)."""
+        return "third_party_answer" in self.periods
+
+    def fee_regime(self, on: dt.date) -> FeeRegime:
+        """The fee rules for a fee charged on `on` (the pack's latest regime started by then)."""
+        found = [r for r in self.fee_regimes if r.start <= on]
+        if not found:
+            return FeeRegime(on, "none", "第四十二条", False, False)
+        return found[-1]
 
     @cached_property
     def reply_days(self) -> int:
@@ -54,12 +88,19 @@ def _load(name: str) -> RulePack:
     raw = tomllib.loads(resources.files(__package__).joinpath("rulepacks", name).read_text("utf-8"))
     periods = {key: Period(int(p["length"]), p["unit"], p["basis"])
                for key, p in raw["periods"].items()}
+    feats = raw.get("features", {})
     return RulePack(
         id=raw["id"], title=raw["title"], short=raw["short"],
         in_force_from=raw["in_force_from"], in_force_until=raw.get("in_force_until"),
         excluded_consultations=frozenset(raw["excluded_consultations"]),
         exclusion_basis=raw["exclusion_basis"],
         periods=MappingProxyType(periods),
+        objection_reasonableness_test=bool(feats.get("objection_reasonableness_test", True)),
+        public_interest_basis=str(feats.get("public_interest_basis", "")),
+        art35_procedure=bool(feats.get("art35_procedure", True)),
+        fee_regimes=tuple(sorted((FeeRegime(f["from"], f["regime"], f["basis"], bool(f["abandonment"]),
+                                            bool(f["clock_exclusion"]))
+                                  for f in raw.get("fee_regimes", ())), key=lambda r: r.start)),
     )
 
 

@@ -27,9 +27,11 @@ _KINDS = (
     NoticeKind("public_interest", "public_interest.html.j2", "公开告知书（第三方）", False),
     NoticeKind("agency_consultation", "agency_consultation.html.j2", "征求意见函（其他机关）", False),
     NoticeKind("fee", "fee.html.j2", "收费通知书", True),
+    NoticeKind("reasons_request", "reasons_request.html.j2", "要求说明理由通知书（第三十五条）", True),
     NoticeKind("longer_deadline", "longer_deadline.html.j2", "说明理由告知书（第三十五条）", True),
     NoticeKind("reply", "reply.html.j2", "政府信息公开申请答复书", True),
     NoticeKind("abandonment", "abandonment.html.j2", "视为放弃申请告知书", True),
+    NoticeKind("transfer", "transfer.html.j2", "转送告知书", True),
 )
 NOTICE_KINDS: Mapping[str, NoticeKind] = MappingProxyType({k.code: k for k in _KINDS})
 
@@ -54,12 +56,14 @@ ISSUED_BY: Mapping[str, tuple[str, ...] | Callable[[Mapping[str, Any]], tuple[st
     "consult": _by_consultation,
     "public_interest_override": ("public_interest",),
     "fee_notice": ("fee",),
+    "request_reasons": ("reasons_request",),
     "set_longer_deadline": ("longer_deadline",),
     "reply": _by_outcome,
     "reply_on_spot": _by_outcome,
     "withdraw": _by_outcome,
     "correction_lapsed": _by_outcome,
     "fee_lapsed": _by_outcome,
+    "transfer": ("transfer",),
 })
 
 

@@ -18,9 +18,12 @@ from ..domain.applicants import ID_TYPES, KINDS, mask
 from ..domain.calendar import WorkingCalendar
 from ..domain.case import CHANNELS, Case, Event
 from ..domain.clock import Schedule
+from ..domain.errors import InputError
 from ..domain.outcomes import OUTCOMES
+from ..domain.replies import DELIVERIES, FORMS, attachment_numbers
 from ..domain.rulepacks import pack_by_id
-from ..domain.settings import AgencySettings
+from ..domain.settings import (CONTACT_FIELDS, CONTACT_RULE, PAYMENT_REQUIRED, PAYMENT_RULE, SETTING_LABELS,
+                               AgencySettings)
 from .catalog import NOTICE_KINDS
 from .literal import literal
 
@@ -53,6 +56,8 @@ class Facts:
     issued_on: dt.date         # the notice's date (the event's date; a correction's own date)
     corrects: Mapping[str, str] | None = None  # {"doc_no", "issued_on"} of the notice corrected
     reason: str = ""
+    # the case's attachments (storage/attachment_tables.py): {"no", "name", "size", "sha256"}
+    attachments: tuple[Mapping[str, Any], ...] = ()
 
 
 def _s(value: Any) -> Any:
@@ -132,16 +137,74 @@ def _reply(f: Facts, pack) -> dict[str, Any]:
     }
 
 
+def _contact(f: Facts) -> dict[str, str]:
+    """The agency's contact block (every notice) from its settings; a missing one is an error."""
+    missing = f.settings.missing_contact()
+    if missing:
+        raise InputError(f"settings.{missing}", CONTACT_RULE,
+                         f"本机关未设置“{SETTING_LABELS[missing]}”，不能出具{NOTICE_KINDS[f.kind].label}")
+    return {k.removeprefix("contact_"): getattr(f.settings, k).strip() for k in CONTACT_FIELDS}
+
+
+def _payment(f: Facts) -> dict[str, str]:
+    missing = f.settings.missing_payment()
+    if missing:
+        raise InputError(f"settings.{missing}", PAYMENT_RULE,
+                         f"本机关未设置“{SETTING_LABELS[missing]}”，不能出具收费通知书")
+    return {k: getattr(f.settings, k).strip() for k in PAYMENT_REQUIRED}
+
+
+def _item_descriptions(f: Facts) -> tuple[str, ...]:
+    """The application's items (Case.items, numbered from 1); a case without items: its subject."""
+    return tuple(str(getattr(i, "description", i)) for i in (getattr(f.case, "items", ()) or ())) or (f.subject,)
+
+
+def _decisions(f: Facts) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each item's decision with its elements and labels, and the attachments the reply provides
+    (its 附件说明), from the reply event's data (domain/replies.py). A reply recorded with only an
+    outcome (before items) has none."""
+    raw = f.event.data.get("items") if f.event.kind in ("reply", "reply_on_spot") else None
+    if not raw:
+        return [], []
+    descriptions = _item_descriptions(f)
+    files = {int(a["no"]): a for a in f.attachments}
+    listed = []
+    for n in attachment_numbers(raw):
+        if n not in files:
+            raise InputError("files", "附件须为本案已上传的附件（foi case attach）", f"本案没有第{n}号附件")
+        listed.append({"no": n, "name": files[n]["name"], "size": files[n]["size"],
+                       "sha256": files[n]["sha256"]})
+    position = {a["no"]: i + 1 for i, a in enumerate(listed)}  # 附件1, 附件2 … as listed
+    out = []
+    for item in raw:
+        o = OUTCOMES[item["decision"]]
+        ground = item.get("ground", "")
+        d = {k: v for k, v in item.items() if k != "files"}
+        d.update({
+            "description": descriptions[item["no"] - 1] if item["no"] <= len(descriptions) else "",
+            "label": o.label, "article": o.article if o.article.startswith("第") else "",
+            "form_label": FORMS.get(item.get("form", ""), ""),
+            "delivery_label": DELIVERIES.get(item.get("delivery", ""), ""),
+            "ground_article": OUTCOMES[f"withheld.{ground}"].article if ground else "",
+            "attachments": [position[n] for n in item.get("files", ())],
+        })
+        out.append(d)
+    return out, listed
+
+
 def build(f: Facts) -> dict[str, Any]:
     """The template context of one notice (JSON-safe; stored with the notice)."""
     pack = pack_by_id(f.rules)
     c, ev = f.case, f.event
     kind = NOTICE_KINDS[f.kind]
+    contact = _contact(f)
     ctx: dict[str, Any] = {
         "notice": {"kind": f.kind, "label": kind.label, "doc_no": f.doc_no, "year": f.year,
                    "number": f.number, "issued_on": f.issued_on, "corrects": f.corrects,
                    "reason": f.reason},
-        "agency": {"code": f.agency_code, "name": f.agency_name, "review_body": f.review_body},
+        "agency": {"code": f.agency_code, "name": f.agency_name, "review_body": f.review_body,
+                   "contact": contact},
+        "attachments": [],
         "case": {
             "case_no": f.case_no, "subject": f.subject, "received": f.received,
             "channel": f.channel, "channel_label": CHANNELS.get(f.channel, f.channel),
@@ -154,6 +217,7 @@ def build(f: Facts) -> dict[str, Any]:
             "correction_received": c.correction_received,
             "fee_notice_sent": c.fee_notice_sent, "fee_amount": c.fee_amount,
             "fee_paid": c.fee_paid, "fee_time_excluded": f.settings.exclude_fee_time,
+            "extension_days": c.extension_days, "longer_deadline": c.art35_due,
         },
         "applicant": {
             "name": f.applicant_name, "kind": f.applicant_kind,
@@ -207,15 +271,33 @@ def build(f: Facts) -> dict[str, Any]:
         }
     elif f.kind == "fee":
         method = d["method"]
+        computation = d.get("computation") or {}
         ctx["fee"] = {
             "method": method,
-            "method_label": "按件计收" if method == "per_request" else "按量计收",
-            "rule": fees.PER_REQUEST_RULE if method == "per_request" else fees.PER_VOLUME_RULE,
+            # cost: 2008 Art 27 cost fees by kind; processing: the 109号 fee, its computation shown
+            "regime": d.get("regime", "processing"),
+            "method_label": {"per_request": "按件计收", "per_volume": "按量计收"}.get(method, "成本费用"),
+            "rule": {"per_request": fees.PER_REQUEST_RULE, "per_volume": fees.PER_VOLUME_RULE}.get(method, fees.COST_BASIS),
             "media": list(fees.PER_VOLUME_MEDIA.values()) if method == "per_volume" else [],
-            "tiers": _tiers(method), "amount": d["amount"], "basis": fees.BASIS,
+            "tiers": _tiers(method) if method != "cost" else [],
+            "computation": computation.get("breakdown", []),
+            "count": d.get("nth_in_month"), "pages": d.get("pages"),
+            "amount": d["amount"], "basis": computation.get("basis", fees.BASIS),
+            "payment": _payment(f),
             "payment_days": pack.periods["fee_payment"].length,
             "payment_due": (_date_of(f.schedule, "fee_payment_due")
                             if c.fee_notice_delivered else None),
+        }
+    elif f.kind == "transfer":
+        ctx["transfer"] = {"to": d.get("to", ""), "to_name": d.get("to_name", ""),
+                           "from_name": d.get("from_name", ""), "reasons": d.get("reasons", "")}
+    elif f.kind == "reasons_request":
+        delivered = d.get("delivered")
+        ctx["reasons_request"] = {
+            "facts": d["facts"], "answer_days": d["answer_days"],
+            # the answer's due date is stated only when the delivery date is known
+            "answer_due": (dt.date.fromordinal(f.calendar.nth_working_day_after(
+                dt.date.fromisoformat(delivered).toordinal(), d["answer_days"])) if delivered else None),
         }
     elif f.kind == "longer_deadline":
         statutory = replace(c, art35_due=None).schedule(f.calendar, f.settings).reply_due
@@ -223,6 +305,7 @@ def build(f: Facts) -> dict[str, Any]:
                                   "reasons": d["reasons"]}
     elif f.kind in ("reply", "abandonment"):
         ctx["reply"] = _reply(f, pack)
+        ctx["reply"]["decisions"], ctx["attachments"] = _decisions(f)
         if f.kind == "abandonment":
             ctx["abandonment"] = {
                 "correction_period_days": f.settings.correction_period_working_days,

@@ -39,7 +39,7 @@ from ..domain.errors import FoiError, InputError
 from ..domain.identity import Principal
 from ..domain.policy import Action, NotFound, PermissionDenied, allowed, authorize
 from ..domain.settings import AgencySettings
-from ..storage.models import AgencyRow, ApplicantRow, CaseEventRow, CaseRow
+from ..storage.models import AgencyRow, ApplicantRow, CaseContactRow, CaseEventRow, CaseRow
 from ..storage.notice_tables import NoticeRow, NoticeTemplateRow
 from ..storage.numbering import take_numbers
 from . import catalog, templating
@@ -106,6 +106,8 @@ def _issue(session: Session, kind: str, *, case_row: CaseRow, agency_row: Agency
     version = templates.version(spec.template)
     applicant = session.get(ApplicantRow, case_row.applicant_id)
     assert applicant is not None
+    # the name as given in this case's application (the shared record holds the latest)
+    given = session.get(CaseContactRow, case_row.id)
     year = issued_on.year
     number = take_numbers(session, agency_row.id, SERIES, year)
     no = doc_no(agency_row.name, year, number)
@@ -113,13 +115,13 @@ def _issue(session: Session, kind: str, *, case_row: CaseRow, agency_row: Agency
         kind=kind, case_no=case_row.case_no, subject=case_row.subject, received=case_row.received,
         channel=case_row.channel, rules=case_row.rules, agency_code=agency_row.code,
         agency_name=agency_row.name, review_body=_review_body(session, agency_row),
-        applicant_name=applicant.name, applicant_kind=applicant.kind,
+        applicant_name=given.name if given is not None else applicant.name, applicant_kind=applicant.kind,
         applicant_id_type=applicant.id_type, applicant_id_number=applicant.id_number,
         event=event, case=case, schedule=schedule, calendar=calendar, settings=settings,
         doc_no=no, year=year, number=number, issued_on=issued_on,
         corrects=({"doc_no": supersedes.doc_no, "issued_on": supersedes.issued_on.isoformat()}
                   if supersedes is not None else None),
-        reason=reason)
+        reason=reason, attachments=_attachments(session, case_row.id) if kind == "reply" else ())
     context = build(facts)
     html = templating.render(spec.template, version.sources, context, version.version)
     _store_template(session, version)
@@ -131,6 +133,15 @@ def _issue(session: Session, kind: str, *, case_row: CaseRow, agency_row: Agency
                     reason=reason, recorded_at=localtime.now())
     session.add(row)
     return row
+
+
+def _attachments(session: Session, case_id: int) -> tuple[dict[str, Any], ...]:
+    """The case's attachments, for the reply's 附件说明 (services/attachments.py)."""
+    from ..storage.attachment_tables import AttachmentRow
+
+    rows = session.execute(select(AttachmentRow.no, AttachmentRow.name, AttachmentRow.size, AttachmentRow.sha256)
+                           .where(AttachmentRow.case_id == case_id).order_by(AttachmentRow.no)).all()
+    return tuple({"no": no, "name": name, "size": size, "sha256": sha} for no, name, size, sha in rows)
 
 
 def _configured_templates(session: Session) -> Path | None:

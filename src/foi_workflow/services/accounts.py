@@ -75,6 +75,34 @@ def add_agency(cmd: AddAgency, uow: UnitOfWork, principal: Principal) -> Agency:
                                     settings=asdict(cmd.settings or AgencySettings()))
 
 
+@dataclass(frozen=True)
+class SetAgencyContact:
+    """The agency's contact block and payment details (domain/settings.py CONTACT_FIELDS,
+    PAYMENT_REQUIRED): the given ones replace the stored ones, the others stay."""
+
+    code: str
+    values: dict[str, str]
+
+
+def set_agency_contact(cmd: SetAgencyContact, uow: UnitOfWork, principal: Principal) -> AgencySettings:
+    """Set an agency's contact and payment details (every notice states them); an admin of the
+    agency or above it."""
+    from ..domain.settings import CONTACT_FIELDS, PAYMENT_REQUIRED
+    from ..storage.models import AgencyRow
+
+    found = _agency(uow, cmd.code, "code")
+    _manage(uow, principal, found.id, found.code)
+    unknown = [k for k in cmd.values if k not in (*CONTACT_FIELDS, *PAYMENT_REQUIRED)]
+    if unknown:
+        raise InputError(unknown[0], "可设置：" + "、".join((*CONTACT_FIELDS, *PAYMENT_REQUIRED)), "未知的设置项")
+    row = uow.session.get(AgencyRow, found.id)
+    assert row is not None
+    settings = AgencySettings(**{**(row.settings or {}), **{k: v.strip() for k, v in cmd.values.items()}})
+    row.settings = asdict(settings)
+    uow.session.flush()
+    return settings
+
+
 # ----- accounts -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import localtime
-from ..domain.applicants import Applicant
+from ..domain.applicants import Applicant, Application, Item
 from ..domain.case import Case, Command, Event, transition
 from ..domain.errors import FoiError, InputError
 from ..domain.identity import Principal, Role
@@ -32,13 +32,15 @@ from ..domain.parsing import parse_date
 from ..domain.policy import Action, PermissionDenied, allowed, authorize, rule_text
 from ..domain.settings import AgencySettings
 from ..storage.bulkwrite import insert_rows
-from ..storage.models import AgencyRow, ApplicantRow, CaseEventRow, CaseRow, StaffRoleRow, StaffRow
+from ..storage.applicants_repo import details
+from ..storage.models import (AgencyRow, ApplicantRow, CaseContactRow, CaseEventRow, CaseItemRow, CaseRow,
+                              StaffRoleRow, StaffRow)
 from ..storage.numbering import hold_events, reserve_ids, take_numbers
 from ..storage.uow import UnitOfWork
 from .cases import REQUEST_ID_RULE, alert_marks, check_subject, derived_columns, session_calendar
 
-LINE_KEYS = {"agency", "received", "channel", "subject", "handler", "applicant", "events",
-             "request_id"}
+LINE_KEYS = {"agency", "received", "channel", "subject", "items", "form", "delivery", "oral",
+             "handler", "applicant", "events", "request_id"}
 EVENT_KEYS = {"move", "on", "actor", "data", "request_id"}
 FORMAT_RULE = "批量导入格式：每行一个 JSON 对象（见 docs/bulk-intake.md）"
 ACTIVE_RULE = "须为受理机关已登记且在职的工作人员"
@@ -92,6 +94,7 @@ class _Checked:
     handler: str
     channel: str
     subject: str
+    items: tuple[Item, ...]
     received: dt.date
     rules: str
     request_id: str | None
@@ -189,17 +192,26 @@ def _check_line(n: int, raw: str, d: _Directory, calendar, today: dt.date) -> _C
     raw_app = obj.get("applicant")
     if not isinstance(raw_app, dict):
         raise InputError("applicant", FORMAT_RULE, "缺少申请人信息")
-    try:
-        applicant = Applicant(**{k: raw_app[k] for k in raw_app})
-    except TypeError:
-        raise InputError("applicant", FORMAT_RULE, "申请人字段为 kind、name、id_type、id_number、contact") from None
-    subject = _text(obj, "subject")
-    check_subject(subject)
+    applicant = Applicant.of(raw_app)
+    if "items" in obj:
+        if "subject" in obj:
+            raise InputError("subject", FORMAT_RULE, "items 与 subject 只给其一（subject 即唯一一项）")
+        items = obj["items"]
+        if not isinstance(items, list):
+            raise InputError("items", FORMAT_RULE, "items 应为列表")
+    else:
+        subject = _text(obj, "subject")
+        check_subject(subject)
+        items = [subject]
     received = parse_date(obj.get("received"), "received")
     handler, roles = d.actor(obj.get("handler"), agency_id, "handler", Action.CASE_REGISTER)
     request_id = _request_id(obj.get("request_id"), "request_id")
     channel = obj.get("channel")
-    t = transition(Case(), Command("register", received, handler, roles, {"channel": channel}),
+    oral = obj.get("oral", False)
+    application = Application(applicant, items, obj.get("form", ""), obj.get("delivery", ""),
+                              str(channel), oral, handler if oral is True else "")
+    t = transition(Case(), Command("register", received, handler, roles,
+                                   {"channel": channel, **application.event_data()}),
                    calendar, today=today, settings=settings)
     first = t.event
     events: list[tuple[Event, str | None, bool]] = [(first, request_id, t.backdated)]
@@ -222,7 +234,8 @@ def _check_line(n: int, raw: str, d: _Directory, calendar, today: dt.date) -> _C
             raise type(err)(f"{where}.{err.field}", err.rule, err.message) from None
         events.append((t.event, rid, t.backdated))
     derived = derived_columns(t.case, t.schedule)
-    return _Checked(n, agency_id, applicant, handler, str(channel), subject, received,
+    return _Checked(n, agency_id, applicant, handler, str(channel), application.subject,
+                    application.items, received,
                     first.data["rules"], request_id, events, derived)
 
 
@@ -317,11 +330,7 @@ def _write(session: Session, checked: list[_Checked], principal: Principal, repo
     operator = f"import:{principal.code} {principal.operator}".strip()[:80]
     for start in range(0, len(checked), BATCH):
         batch = checked[start:start + BATCH]
-        app_ids = reserve_ids(session, ApplicantRow.__table__, len(batch))
-        insert_rows(session, ApplicantRow.__table__, [
-            {"id": app_id, "kind": c.applicant.kind, "name": c.applicant.name,
-             "id_type": c.applicant.id_type, "id_number": c.applicant.id_number,
-             "contact": c.applicant.contact} for c, app_id in zip(batch, app_ids)])
+        app_ids = _applicant_ids(session, batch)
         case_ids = reserve_ids(session, CaseRow.__table__, len(batch))
         # the events' ids are taken while holding the events table, as a step takes its own:
         # the sweep's mark never passes an event still to come (services/sweep.py)
@@ -342,5 +351,49 @@ def _write(session: Session, checked: list[_Checked], principal: Principal, repo
              "recorded_at": now, "operator": operator, "backdated": backdated}
             for c, case_id, ev_ids in zip(batch, case_ids, ids)
             for seq, ((ev, rid, backdated), ev_id) in enumerate(zip(c.events, ev_ids), 1)])
+        insert_rows(session, CaseContactRow.__table__, [
+            {"case_id": case_id, **details(c.applicant)} for c, case_id in zip(batch, case_ids)])
+        insert_rows(session, CaseItemRow.__table__, [
+            {"case_id": case_id, "n": n, "description": item.description, "document_no": item.document_no}
+            for c, case_id in zip(batch, case_ids) for n, item in enumerate(c.items, 1)])
         report.case_numbers.extend(case_no[c.line] for c in batch)
     report.imported = len(checked)
+
+
+def _applicant_ids(session: Session, batch: list[_Checked]) -> list[int]:
+    """The shared applicant record of each line (domain/applicants.match_key): found among the
+    stored ones, or made once for the batch; a record takes the details of the batch's last
+    line for it (the latest application), as a single intake does."""
+    keys = {c.applicant.key for c in batch if c.applicant.key is not None}
+    found: dict[str, int] = {}
+    ordered = sorted(keys)
+    for i in range(0, len(ordered), 1000):
+        found.update(session.execute(select(ApplicantRow.match_key, ApplicantRow.id)
+                                     .where(ApplicantRow.match_key.in_(ordered[i:i + 1000]))).tuples().all())
+    latest: dict[str, _Checked] = {}
+    for c in batch:
+        if c.applicant.key is not None:
+            latest[c.applicant.key] = c
+    new_keys = [k for k in latest if k not in found]
+    unkeyed = [c for c in batch if c.applicant.key is None]
+    ids = iter(reserve_ids(session, ApplicantRow.__table__, len(new_keys) + len(unkeyed)))
+
+    def row(app: Applicant, app_id: int, key: str | None) -> dict[str, Any]:
+        return {"id": app_id, "kind": app.kind, "id_type": app.id_type, "id_number": app.id_number,
+                "match_key": key, **details(app)}
+
+    fresh: list[dict[str, Any]] = []
+    for key in new_keys:
+        found[key] = next(ids)
+        fresh.append(row(latest[key].applicant, found[key], key))
+    own: dict[int, int] = {}
+    for c in unkeyed:
+        own[id(c)] = next(ids)
+        fresh.append(row(c.applicant, own[id(c)], None))
+    if fresh:
+        insert_rows(session, ApplicantRow.__table__, fresh)
+    for key, c in latest.items():  # stored records take the latest details
+        if key not in new_keys:
+            session.execute(ApplicantRow.__table__.update().where(ApplicantRow.id == found[key])
+                            .values(kind=c.applicant.kind, **details(c.applicant)))
+    return [found[c.applicant.key] if c.applicant.key is not None else own[id(c)] for c in batch]

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from .. import localtime
 from ..calendar_data import build_calendar
-from ..domain import alerts
-from ..domain.applicants import RULE_NO_NUL, Applicant
+from ..domain import alerts, fees
+from ..domain.applicants import RULE_NO_NUL, Applicant, Application, Item
 from ..domain.calendar import WorkingCalendar
 from ..domain.case import Case, Command, Event, State, replay, transition
 from ..domain.clock import Schedule
@@ -27,10 +27,11 @@ from ..domain.identity import Principal
 from ..domain.policy import Action, NotFound, authorize
 from ..notices import catalog as notice_catalog
 from ..storage.calendar_repo import loaded_years
-from ..storage.models import AgencyRow, ApplicantRow, CaseEventRow, CaseRow
+from ..storage import applicants_repo
+from ..storage.models import AgencyRow, CaseEventRow, CaseRow
 from ..storage.numbering import take_numbers
 from ..storage.uow import UnitOfWork
-from . import directory
+from . import case_management, directory
 
 MAX_SUBJECT = 5000
 
@@ -89,16 +90,36 @@ def derived_columns(case: Case, schedule: Schedule) -> dict[str, Any]:
         "closed_on": case.replied_on if not open_ else None,
         "reply_delivered": case.reply_delivered,
         "reply_due": date_of("reply_due"),
-        "correction_notice_due": date_of("correction_notice_due") if open_ else None,
+        # awaiting a correction, the notice's due date stays only when the notice was late
+        # (the lapse stays in the supervisors' view: alerts.RULES)
+        "correction_notice_due": date_of("correction_notice_due")
+        if open_ and (case.state != State.AWAITING_CORRECTION or case.correction_notice_late) else None,
+        # a window closes the case as abandoned only from the notice's recorded receipt
+        # (ogi-rules.md "Delivery"); without it its end (on the sending date) waits in
+        # delivery_unrecorded, which alerts to record the delivery
         "correction_window_end": date_of("correction_window_end")
-        if case.state == State.AWAITING_CORRECTION else None,
+        if case.state == State.AWAITING_CORRECTION and case.correction_notice_delivered else None,
         "consultation_due": min(pending) if pending and case.pending_consultations and open_ else None,
         "fee_payment_due": date_of("fee_payment_due")
-        if case.fee_notice_sent and not case.fee_paid and open_ else None,
+        if case.fee_notice_sent and not case.fee_paid and open_ and case.fee_notice_delivered else None,
+        "delivery_unrecorded": _unrecorded_window_end(case, schedule),
         "provisional": stored_provisional(schedule),
         "calendar_version": schedule.calendar_version,
         "event_count": case.events,
     }
+
+
+def _unrecorded_window_end(case: Case, schedule: Schedule) -> dt.date | None:
+    """The end of the open correction or fee window, counted on the sending date because the
+    notice's receipt is not recorded (None: no such window, or its receipt is recorded)."""
+    key = None
+    if case.state == State.AWAITING_CORRECTION and not case.correction_notice_delivered:
+        key = "correction_window_end"
+    elif (case.state == State.IN_PROCESS and case.fee_notice_sent and not case.fee_paid
+          and not case.fee_notice_delivered):
+        key = "fee_payment_due"
+    due = schedule.get(key) if key else None
+    return due.date if due else None
 
 
 def alert_dates(columns: Mapping[str, Any] | CaseRow) -> alerts.CaseDates:
@@ -106,7 +127,8 @@ def alert_dates(columns: Mapping[str, Any] | CaseRow) -> alerts.CaseDates:
     get = columns.__getitem__ if isinstance(columns, Mapping) else columns.__getattribute__
     return alerts.CaseDates(get("state"), get("reply_due"), get("correction_notice_due"),
                             get("consultation_due"), get("correction_window_end"),
-                            get("fee_payment_due"), bool(get("provisional")))
+                            get("fee_payment_due"), bool(get("provisional")),
+                            delivery_unrecorded=get("delivery_unrecorded"))
 
 
 def alert_marks(before: CaseRow | None, after: Mapping[str, Any] | CaseRow,
@@ -201,14 +223,25 @@ def check_subject(subject: str) -> None:
 
 @dataclass(frozen=True)
 class Register:
-    """A new application (intake) for an agency."""
+    """A new application (intake) for an agency: what it says (Art 29) and how it came in.
+
+    items: one or more (Item, or a description as text); form: applicants.FORMS; delivery:
+    applicants.DELIVERY; oral: filled in by the registering staff member for an applicant who
+    applied orally (channel in_person)."""
 
     agency: str
     applicant: Applicant
     channel: str
     received: dt.date
-    subject: str
+    items: tuple[Item | str, ...] | list[Item | str] | str
+    form: str
+    delivery: str
+    oral: bool = False
     request_id: str | None = None
+
+    def application(self, principal: Principal) -> Application:
+        return Application(self.applicant, self.items, self.form, self.delivery, self.channel,
+                           self.oral, principal.code if self.oral is True else "")
 
 
 @dataclass(frozen=True)
@@ -234,7 +267,7 @@ def register(cmd: Register, uow: UnitOfWork, principal: Principal, *,
              today: dt.date | None = None) -> StepResult:
     """Register a new application (intake): the case number, the history's first event."""
     today = today or uow.settings.legal_today()
-    check_subject(cmd.subject)
+    application = cmd.application(principal)
     _check_request_id(cmd.request_id)
 
     def work(race) -> StepResult | None:
@@ -247,22 +280,20 @@ def register(cmd: Register, uow: UnitOfWork, principal: Principal, *,
         calendar = session_calendar(session)
         settings = directory.agency_settings(agency_row)
         t = transition(Case(), Command("register", cmd.received, principal.code, principal.roles,
-                                       {"channel": cmd.channel}),
+                                       {"channel": cmd.channel, **application.event_data()}),
                        calendar, today=today, settings=settings)
         ev, case, schedule = t.event, t.case, t.schedule
-        applicant = cmd.applicant
-        app_row = ApplicantRow(kind=applicant.kind, name=applicant.name, id_type=applicant.id_type,
-                               id_number=applicant.id_number, contact=applicant.contact)
-        session.add(app_row)
-        session.flush()
+        applicant = application.applicant
+        app_row = applicants_repo.record(session, applicant)
         received = cmd.received
         n = take_numbers(session, agency_row.id, "case", received.year)
         row = CaseRow(case_no=f"{agency_row.code}-{received.year}-{n:05d}", agency_id=agency_row.id,
                       applicant_id=app_row.id, applicant_kind=applicant.kind, handler=principal.code,
-                      channel=cmd.channel, subject=cmd.subject, received=received,
+                      channel=cmd.channel, subject=application.subject, received=received,
                       rules=ev.data["rules"], version=1, **derived_columns(case, schedule))
         session.add(row)
         session.flush()
+        session.add_all(applicants_repo.case_rows(row.id, applicant, application.items))
         ev_row = _event_row(row.id, 1, ev, t, cmd.request_id, principal)
         session.add(ev_row)
         session.flush()
@@ -272,6 +303,22 @@ def register(cmd: Register, uow: UnitOfWork, principal: Principal, *,
         return StepResult(row.case_no, 1, ev.kind, row.state, None, row.reply_due, row.provisional)
 
     return _once(uow, work)
+
+
+def nth_in_month(session: Session, row: CaseRow) -> int:
+    """The case's ordinal among its applicant's requests received in the same calendar month
+    (国办函〔2020〕109号, per request): the applicant's cases (one applicant record, many cases),
+    by receipt date, then by registration order."""
+    first = row.received.replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    if row.applicant_id is None:
+        return 1
+    rows = session.execute(select(CaseRow.id, CaseRow.received)
+                           .where(CaseRow.applicant_id == row.applicant_id,
+                                  CaseRow.received >= first, CaseRow.received < nxt)
+                           .order_by(CaseRow.received, CaseRow.id)).all()
+    ids = [r.id for r in rows]
+    return fees.nth_request_in_month([r.received for r in rows], ids.index(row.id))
 
 
 def load(session: Session, case_no: str) -> tuple[CaseRow, list[Event], Case]:
@@ -302,8 +349,14 @@ def step(cmd: Step, uow: UnitOfWork, principal: Principal, *,
         agency_row = _agency_of(uow, row.agency_id)
         calendar = session_calendar(session)
         settings = directory.agency_settings(agency_row)
-        t = transition(case, Command(cmd.kind, cmd.on, principal.code, principal.roles,
-                                     dict(cmd.data or {})),
+        data = dict(cmd.data or {})
+        if cmd.kind == "fee_notice":
+            # the per-request fee is computed from the applicant's count, never taken from a form
+            data.pop("nth_in_month", None)
+            if data.get("method") == "per_request":
+                data["nth_in_month"] = nth_in_month(session, row)
+        data = case_management.prepare(cmd.kind, uow, row, _events, case, data, principal)
+        t = transition(case, Command(cmd.kind, cmd.on, principal.code, principal.roles, data),
                        calendar, today=today, settings=settings)
         ev = t.event
         seq = row.event_count + 1
@@ -319,6 +372,7 @@ def step(cmd: Step, uow: UnitOfWork, principal: Principal, *,
         if done.rowcount != 1:
             raise IntegrityError("version", None, Exception("stale case version"))
         _issue_notices(session, row, agency_row, ev, seq, t.case, t.schedule, calendar, settings)
+        case_management.after(cmd.kind, uow, row, ev, t, principal, today)
         return StepResult(row.case_no, seq, ev.kind, derived["state"], derived["outcome"],
                           derived["reply_due"], derived["provisional"])
 

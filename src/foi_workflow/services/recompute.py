@@ -33,7 +33,7 @@ from . import cases as case_service
 CHUNK = 2000
 # The stored dates an event reports on (derived columns of services.cases), and the mark.
 WATCHED = ("reply_due", "correction_notice_due", "correction_window_end", "consultation_due",
-           "fee_payment_due", "provisional")
+           "fee_payment_due", "delivery_unrecorded", "provisional")
 
 
 def _iso(v: Any) -> Any:

@@ -208,20 +208,35 @@ def fees_by_agency(session: Session, year: int, agency_ids: Sequence[int]) -> di
     start, end = year_bounds(year)
     e, notice, c = CaseEventRow.__table__, CaseEventRow.__table__.alias("notice"), CaseRow.__table__
     out: dict[int, dict[str, int]] = {a: {} for a in agency_ids}
-    q = (select(c.c.agency_id, func.sum(notice.c.data["amount"].as_integer()))
+    q = (select(c.c.agency_id, notice.c.data)
          .select_from(e.join(c, c.c.id == e.c.case_id)
                       .join(notice, and_(notice.c.case_id == e.c.case_id, notice.c.kind == "fee_notice")))
-         .where(e.c.kind == "fee_paid", e.c.on >= start, e.c.on <= end, c.c.agency_id.in_(list(agency_ids)))
-         .group_by(c.c.agency_id))
-    for agency_id, yuan in session.execute(q):
-        if yuan:
-            out[agency_id][CASE_FEE_KIND] = int(yuan) * 100
+         .where(e.c.kind == "fee_paid", e.c.on >= start, e.c.on <= end, c.c.agency_id.in_(list(agency_ids))))
+    for agency_id, data in session.execute(q):
+        # 2008 cost fees count under their kinds (search, copying, mailing); 109号 fees as processing
+        parts = data.get("costs") or {CASE_FEE_KIND: data["amount"]}
+        for kind, yuan in parts.items():
+            out[agency_id][kind] = out[agency_id].get(kind, 0) + int(yuan) * 100
     f = FeeRow.__table__
     q = (select(f.c.agency_id, f.c.kind, func.sum(f.c.amount_fen))
          .where(f.c.on >= start, f.c.on <= end, f.c.agency_id.in_(list(agency_ids)))
          .group_by(f.c.agency_id, f.c.kind))
     for agency_id, kind, fen in session.execute(q):
         out[agency_id][kind] = out[agency_id].get(kind, 0) + int(fen)
+    return out
+
+
+def fee_notices_by_agency(session: Session, year: int, agency_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """Section 六: the fee notices issued in the year (by the notice's date), as (count, total fen)."""
+    start, end = year_bounds(year)
+    e, c = CaseEventRow.__table__, CaseRow.__table__
+    out = {a: (0, 0) for a in agency_ids}
+    q = (select(c.c.agency_id, func.count(), func.sum(e.c.data["amount"].as_integer()))
+         .select_from(e.join(c, c.c.id == e.c.case_id))
+         .where(e.c.kind == "fee_notice", e.c.on >= start, e.c.on <= end, c.c.agency_id.in_(list(agency_ids)))
+         .group_by(c.c.agency_id))
+    for agency_id, n, yuan in session.execute(q):
+        out[agency_id] = (int(n), int(yuan or 0) * 100)
     return out
 
 
@@ -399,6 +414,7 @@ def _build(session: Session, year: int, ids: Sequence[int], by_id: Mapping[int, 
     open_ids = [a for a in ids if a not in this]
     t4 = table4_by_agency(session, year, open_ids, before) if open_ids else {}
     fees = fees_by_agency(session, year, open_ids) if open_ids else {}
+    notices = fee_notices_by_agency(session, year, open_ids) if open_ids else {}
     cons = consultations_by_agency(session, year, open_ids) if open_ids else {}
     disc = disclosure_by_agency(session, year, open_ids) if open_ids else {}
     narr = narratives_by_agency(session, year, ids)
@@ -410,6 +426,7 @@ def _build(session: Session, year: int, ids: Sequence[int], by_id: Mapping[int, 
         else:
             rep = AnnualReport(year, row.name, row.code, table2=table2_from_cells(_table2_cells(disc[a])),
                                table3=t3[a], table4=t4[a], fees_fen=fees[a], consultations=cons[a],
+                               fee_notices=notices[a][0], fee_notices_fen=notices[a][1],
                                legacy_items=_legacy_items(disc[a]), narrative=narr[a])
         out.own[row.code] = rep
     members_of = set(ids)

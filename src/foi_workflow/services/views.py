@@ -16,17 +16,18 @@ from typing import Any
 from sqlalchemy import select
 
 from .. import localtime
-from ..domain.applicants import mask, mask_contact
-from ..domain.case import STATE_LABELS, State, open_moves
+from ..domain.applicants import Applicant, mask, mask_address, mask_contact, normalise_number
+from ..domain.case import STATE_LABELS, State, open_moves, remedy_kinds
 from ..domain.clock import Schedule
 from ..domain.errors import InputError
 from ..domain.identity import Principal
-from ..domain.policy import Action, NotFound, allowed
+from ..domain.policy import Action, NotFound, allowed, authorize
 from ..labels import (applicant_kind_label, channel_label, id_type_label, move_label, outcome_label,
                       report_row_label, state_label)
-from ..storage.models import ApplicantRow, CaseEventRow, CaseRow
+from ..storage.models import ApplicantRow, CaseContactRow, CaseEventRow, CaseItemRow, CaseRow
 from ..storage.uow import UnitOfWork
-from . import access, cases, directory, queries
+from . import access, case_management, cases, directory, queries
+from . import attachments as _attachments
 
 UNKNOWN_CASE_RULE = "须为已登记、且本人有权查阅的案件编号"
 
@@ -92,18 +93,19 @@ def _page(uow: UnitOfWork, principal: Principal, row: CaseRow, events, case, exp
         "handler": {"code": row.handler, "name": names.get(row.handler, "")},
         "channel": row.channel, "channel_label": channel_label(row.channel),
         "received": row.received.isoformat(), "subject": row.subject, "rules": row.rules,
-        "applicant": {
-            "kind": person.kind, "kind_label": applicant_kind_label(person.kind),
-            "name": person.name, "id_type": person.id_type,
-            "id_type_label": id_type_label(person.id_type) if person.id_type else "",
-            "id_number_masked": mask(person.id_number) if person.id_number else "",
-            "contact_masked": mask_contact(person.contact),
-        },
+        "applicant": _applicant_block(person, session.get(CaseContactRow, row.id)),
+        "items": [{"n": i.n, "description": i.description, "document_no": i.document_no}
+                  for i in session.scalars(select(CaseItemRow).where(CaseItemRow.case_id == row.id)
+                                           .order_by(CaseItemRow.n))],
+        "form": case.form, "delivery": case.delivery,
+        "oral": case.oral, "recorded_by": case.recorded_by,
         "outcome": case.outcome or None, "outcome_label": outcome_label(case.outcome),
         "report_row": case.report_row, "report_row_label": report_row_label(case.report_row),
         "replied_on": case.replied_on.isoformat() if case.replied_on else None,
         "reply_delivered": case.reply_delivered.isoformat() if case.reply_delivered else None,
+        **case_management.page_section(case, events),  # links, transfers, deliveries, Art 44
         "schedule": schedule.to_dict(explain),
+        "attachments": _attachments.for_case(session, row.id),
         "history": [{"seq": e.seq, "on": e.on.isoformat(), "kind": e.kind,
                      "label": move_label(e.kind), "actor": e.actor,
                      "actor_name": names.get(e.actor, ""), "basis": e.basis,
@@ -111,10 +113,104 @@ def _page(uow: UnitOfWork, principal: Principal, row: CaseRow, events, case, exp
                      "recorded_at": _iso(meta.get(e.seq, (None,))[0]),
                      "operator": meta.get(e.seq, (None, ""))[1],
                      "backdated": meta.get(e.seq, (None, "", False))[2]} for e in events],
-        "moves": [{"kind": k, "label": move_label(k)} for k in open_moves(case, principal.roles)]
+        "moves": [{"kind": k, "label": move_label(k),
+                   # review-first (行政复议法 Art 23): the remedy kinds this case may record today
+                   **({"remedy_kinds": list(remedy_kinds(case, uow.settings.legal_today()))} if k == "record_remedy" else {})}
+                  for k in open_moves(case, principal.roles)]
         if may_act else [],
     }
     return CasePage(data, schedule)
+
+
+def _applicant_block(person: ApplicantRow, given: CaseContactRow | None) -> dict[str, Any]:
+    """The applicant as shown on a case page: the details given in this case's application
+    (the applicant record's latest, for cases from before intake kept them), personal data
+    masked."""
+    src: Any = given if given is not None else person
+    return {
+        "kind": person.kind, "kind_label": applicant_kind_label(person.kind),
+        "name": src.name, "id_type": person.id_type,
+        "id_type_label": id_type_label(person.id_type) if person.id_type else "",
+        "id_number_masked": mask(person.id_number) if person.id_number else "",
+        "contact_masked": mask_contact(src.contact),
+        "legal_representative": src.legal_representative, "contact_person": src.contact_person,
+        "phone_masked": mask_contact(src.phone), "email_masked": mask_contact(src.email),
+        "address_masked": mask_address(src.address), "postcode": src.postcode,
+    }
+
+
+def intake_hints(applicant: Applicant, uow: UnitOfWork, principal: Principal, *,
+                 items: tuple[str, ...] | list[str] = (), on: dt.date | None = None) -> dict[str, Any]:
+    """At intake, what the office should know of this applicant (recognised by identity
+    document or credit code) among the cases it may read: their other cases, how many were
+    received in the month of `on` (fees per applicant per month, 109号), and possible
+    duplicates (36(6)): an earlier case of theirs already answered whose item resembles one
+    of `items`, with the earlier reply's number and date. No personal data in the answer."""
+    on = on or uow.settings.legal_today()
+    key = applicant.key
+    with uow:
+        session = uow.session
+        authorize(principal, Action.CASE_READ, uow.directory.agency_path(principal.agency_id))
+        person = session.scalar(select(ApplicantRow).where(ApplicantRow.match_key == key)) if key else None
+        found: list[dict[str, Any]] = []
+        if person is not None:
+            rows = session.scalars(select(CaseRow).where(CaseRow.applicant_id == person.id)
+                                   .order_by(CaseRow.received, CaseRow.id)).all()
+            rows = [r for r in rows if allowed(principal, Action.CASE_READ, uow.directory.agency_path(r.agency_id))]
+            ids = [r.id for r in rows]
+            item_rows: dict[int, list[str]] = {}
+            for cid, desc in session.execute(select(CaseItemRow.case_id, CaseItemRow.description)
+                                             .where(CaseItemRow.case_id.in_(ids)).order_by(CaseItemRow.n)):
+                item_rows.setdefault(cid, []).append(desc)
+            replies = _reply_numbers(session, ids)
+            for r in rows:
+                descs = item_rows.get(r.id) or [r.subject]
+                similar = [d for d in descs if any(_similar(d, want) for want in items)]
+                found.append({
+                    "case_no": r.case_no, "received": r.received.isoformat(), "state": r.state,
+                    "state_label": state_label(r.state), "outcome": r.outcome,
+                    "outcome_label": outcome_label(r.outcome), "items": descs,
+                    "closed_on": r.closed_on.isoformat() if r.closed_on else None,
+                    "reply_no": replies.get(r.id, (None, None))[0],
+                    "reply_on": replies.get(r.id, (None, None))[1],
+                    "similar_items": similar,
+                })
+            access.record(uow, principal, "applicant.hints", agency_id=principal.agency_id,
+                          applicant_id=person.id, target="intake")
+    month = [c for c in found if c["received"][:7] == on.isoformat()[:7]]
+    return {
+        "known": person is not None,
+        "cases": found,
+        "cases_this_month": len(month),
+        "possible_duplicates": [c for c in found if c["similar_items"] and c["state"] == State.CLOSED.value],
+    }
+
+
+def _reply_numbers(session, case_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Each case's reply notice: its number (文号) and date (the latest one issued)."""
+    from ..storage.notice_tables import NoticeRow
+
+    out: dict[int, tuple[str, str]] = {}
+    if not case_ids:
+        return out
+    for cid, doc_no, issued in session.execute(
+            select(NoticeRow.case_id, NoticeRow.doc_no, NoticeRow.issued_on)
+            .where(NoticeRow.case_id.in_(case_ids), NoticeRow.kind == "reply").order_by(NoticeRow.id)):
+        out[cid] = (doc_no, issued.isoformat())
+    return out
+
+
+def _similar(a: str, b: str) -> bool:
+    """Two item descriptions that may ask for the same information: equal once normalised,
+    one containing the other, or sharing most of their two-character pieces."""
+    x, y = normalise_number(a), normalise_number(b)
+    if not x or not y:
+        return False
+    if x == y or (min(len(x), len(y)) >= 4 and (x in y or y in x)):
+        return True
+    bx = {x[i:i + 2] for i in range(len(x) - 1)}
+    by = {y[i:i + 2] for i in range(len(y) - 1)}
+    return bool(bx and by) and len(bx & by) / min(len(bx), len(by)) >= 0.6
 
 
 @dataclass(frozen=True)
@@ -167,6 +263,50 @@ def case_list(q: CaseQuery, uow: UnitOfWork, principal: Principal) -> dict[str, 
              "handler": c.handler, "handler_name": names.get(c.handler, "")}
             for c, a in found_cases]
     return {"today": today.isoformat(), "due_by": due_by.isoformat() if due_by else None, "cases": rows}
+
+
+INBOX_GROUPS = (("overdue", "已逾期"), ("today", "今天到期"), ("soon", "近期到期"),
+                ("waiting", "等待申请人或第三方"), ("later", "其他在办"))
+
+
+def inbox(within: int, uow: UnitOfWork, principal: Principal, *,
+          today: dt.date | None = None) -> dict[str, Any]:
+    """我的待办: the open cases of the person's own agency by urgency: overdue, due today, due
+    within `within` working days, waiting for the applicant or a third party (correction,
+    consultation, fee), then the rest; provisional dates marked. No personal data."""
+    if isinstance(within, bool) or not isinstance(within, int) or not 1 <= within <= 60:
+        raise InputError("within", "近期到期的范围为1–60个工作日", f"无效的天数 {within!r}")
+    today = today or uow.settings.legal_today()
+    with uow:
+        session = uow.session
+        from ..domain.policy import authorize
+
+        authorize(principal, Action.CASE_READ, uow.directory.agency_path(principal.agency_id))
+        calendar = cases.session_calendar(session)
+        calendar.check(today, "today")
+        due_by = calendar.nth_working_date_after(today.toordinal(), within)[0]
+        found = queries.cases(session, agency_ids=[principal.agency_id], open_only=True)
+        names = queries.staff_names(session, [c.handler for c, _ in found])
+        access.record(uow, principal, "case.list", agency_id=principal.agency_id, target="inbox")
+    groups: dict[str, list[dict[str, Any]]] = {k: [] for k, _ in INBOX_GROUPS}
+    for c, _a in found:
+        due = c.reply_due
+        waiting = (c.state == State.AWAITING_CORRECTION.value or c.consultation_due is not None
+                   or c.fee_payment_due is not None)
+        key = ("overdue" if due and due < today else "today" if due == today
+               else "waiting" if waiting else "soon" if due and due <= due_by else "later")
+        groups[key].append({
+            "case_no": c.case_no, "state": c.state, "state_label": state_label(c.state),
+            "subject": c.subject[:80], "reply_due": due.isoformat() if due else None,
+            "provisional": bool(c.provisional),
+            "waiting_until": min((d for d in (c.correction_window_end, c.consultation_due,
+                                              c.fee_payment_due) if d), default=None),
+            "handler": c.handler, "handler_name": names.get(c.handler, "")})
+    for rows in groups.values():
+        for r in rows:
+            r["waiting_until"] = r["waiting_until"].isoformat() if r["waiting_until"] else None
+    return {"today": today.isoformat(), "due_by": due_by.isoformat(), "within": within,
+            "groups": [{"key": k, "label": label, "cases": groups[k]} for k, label in INBOX_GROUPS]}
 
 
 def agency_tree(uow: UnitOfWork, principal: Principal | None = None) -> list[dict[str, Any]]:

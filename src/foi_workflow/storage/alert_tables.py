@@ -95,6 +95,7 @@ CASE_INDEXES = (
     _partial_date_index("ix_cases_consultation_due", CaseRow.consultation_due),
     _partial_date_index("ix_cases_correction_window_end", CaseRow.correction_window_end),
     _partial_date_index("ix_cases_fee_payment_due", CaseRow.fee_payment_due),
+    _partial_date_index("ix_cases_delivery_unrecorded", CaseRow.delivery_unrecorded),
     # `provisional = 1` on SQLite, as SQLAlchemy writes the sweep's test (a partial index is used
     # only for its predicate word for word); PostgreSQL reads `provisional = true` as the column
     Index("ix_cases_provisional", CaseRow.state, CaseRow.agency_id, postgresql_include=["id"], postgresql_where=text("provisional"),

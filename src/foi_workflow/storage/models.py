@@ -75,7 +75,12 @@ class StaffRoleRow(Base):
 
 
 class ApplicantRow(Base):
+    """One applicant, shared by all their cases: recognised by `match_key` (the identity
+    document or credit code, normalised: domain/applicants.match_key); the details are the
+    latest given (each case keeps its own in case_contacts)."""
+
     __tablename__ = "applicants"
+    __table_args__ = (UniqueConstraint("match_key", name="uq_applicants_match_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -83,6 +88,42 @@ class ApplicantRow(Base):
     id_type: Mapped[str] = mapped_column(String(20), default="")
     id_number: Mapped[str] = mapped_column(String(40), default="")  # never shown unmasked
     contact: Mapped[str] = mapped_column(String(200), default="")
+    # None: nothing to recognise by (never shared). Compared for equality only (issue 17: HMAC).
+    match_key: Mapped[str | None] = mapped_column(String(128))
+    legal_representative: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    contact_person: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    address: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    postcode: Mapped[str] = mapped_column(String(6), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+
+
+class CaseContactRow(Base):
+    """The applicant's name and contact details as given in this case's application: the
+    case's notices go here, whatever the applicant gives in later applications."""
+
+    __tablename__ = "case_contacts"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    contact: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    legal_representative: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    contact_person: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    address: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    postcode: Mapped[str] = mapped_column(String(6), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+
+
+class CaseItemRow(Base):
+    """One item an application asks for (Art 29), numbered from 1 within its case."""
+
+    __tablename__ = "case_items"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, primary_key=True)
+    description: Mapped[str] = mapped_column(Text)
+    document_no: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 class NumberSeriesRow(Base):
@@ -130,6 +171,9 @@ class CaseRow(Base):
     correction_window_end: Mapped[dt.date | None] = mapped_column(Date)
     consultation_due: Mapped[dt.date | None] = mapped_column(Date)
     fee_payment_due: Mapped[dt.date | None] = mapped_column(Date)
+    # the correction or fee window's end counted on the sending date while the notice's receipt
+    # is not recorded (then correction_window_end / fee_payment_due stay NULL: no automatic close)
+    delivery_unrecorded: Mapped[dt.date | None] = mapped_column(Date)
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     calendar_version: Mapped[str] = mapped_column(String(40))
     # alert kind -> case_events.id of the step from which the kind's current date holds
@@ -166,4 +210,4 @@ class CaseEventRow(Base):
 
 # The other table modules declare on Base.metadata; importing them here makes `models` the one
 # place that holds the whole schema (Alembic and the tests compare against it).
-from . import alert_tables, identity_tables, notice_tables, statistics_tables  # noqa: E402,F401
+from . import alert_tables, attachment_tables, identity_tables, notice_tables, statistics_tables  # noqa: E402,F401,I001

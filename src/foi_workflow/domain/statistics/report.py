@@ -175,6 +175,9 @@ class AnnualReport:
     table3: Table3 = field(default_factory=empty_table3)
     table4: Table4 = field(default_factory=empty_table4)
     fees_fen: Mapping[str, int] = field(default_factory=dict)        # fees collected, by kind
+    # section 六: the fee notices issued in the year (收费通知书), their number and total amount
+    fee_notices: int = 0
+    fee_notices_fen: int = 0
     consultations: Mapping[str, int] = field(default_factory=dict)   # by channel
     legacy_items: Mapping[str, int] = field(default_factory=dict)    # older format, by category
     narrative: Mapping[str, str] = field(default_factory=dict)       # overview/problems/other
@@ -195,6 +198,7 @@ class AnnualReport:
             "table3": {r: dict(c) for r, c in self.table3.items()},
             "table4": {g: dict(c) for g, c in self.table4.items()},
             "fees_collected_yuan": {k: fen_to_yuan(v) for k, v in sorted(self.fees_fen.items())},
+            "fee_notices": {"count": self.fee_notices, "total_yuan": fen_to_yuan(self.fee_notices_fen)},
             "consultations": dict(sorted(self.consultations.items())),
             "legacy_items": dict(sorted(self.legacy_items.items())),
             "narrative": {k: self.narrative[k] for k in NARRATIVE_SECTIONS if k in self.narrative},
@@ -224,13 +228,16 @@ def roll_up(reports: Sequence[AnnualReport], *, year: int, agency: str, agency_c
     fees: dict[str, int] = {}
     cons: dict[str, int] = {}
     items: dict[str, int] = {}
+    notices = sum(r.fee_notices for r in reports)
+    notices_fen = sum(r.fee_notices_fen for r in reports)
     for r in reports:
         assert r.year == year
         t2, t3, t4 = add_tables(t2, r.table2), add_tables(t3, r.table3), add_tables(t4, r.table4)
         fees, cons, items = _add_maps(fees, r.fees_fen), _add_maps(cons, r.consultations), \
             _add_maps(items, r.legacy_items)
     return AnnualReport(year, agency, agency_code, rollup=True, table2=t2, table3=t3, table4=t4,
-                        fees_fen=fees, consultations=cons, legacy_items=items,
+                        fees_fen=fees, fee_notices=notices, fee_notices_fen=notices_fen,
+                        consultations=cons, legacy_items=items,
                         narrative=dict(narrative or {}),
                         locked=all(r.locked for r in reports),
                         members=tuple(r.agency_code for r in reports))
@@ -268,6 +275,8 @@ def from_json(obj: Mapping[str, Any]) -> AnnualReport:
         table3={r: {c: int(v) for c, v in cols.items()} for r, cols in obj["table3"].items()},
         table4={g: {c: int(v) for c, v in cells.items()} for g, cells in obj["table4"].items()},
         fees_fen={k: yuan_to_fen(v) for k, v in obj.get("fees_collected_yuan", {}).items()},
+        fee_notices=int(obj.get("fee_notices", {}).get("count", 0)),
+        fee_notices_fen=yuan_to_fen(obj.get("fee_notices", {}).get("total_yuan", "0")),
         consultations={k: int(v) for k, v in obj.get("consultations", {}).items()},
         legacy_items={k: int(v) for k, v in obj.get("legacy_items", {}).items()},
         narrative=dict(obj.get("narrative", {})), locked=bool(obj.get("locked")),

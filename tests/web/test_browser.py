@@ -1,0 +1,276 @@
+"""The workbench in a real browser: the distribution's headless Chromium, driven by Selenium,
+against the app served by uvicorn on 127.0.0.1 (nothing is downloaded at test time).
+
+Without chromium and chromedriver these tests are skipped with a plain message; under
+FOI_REQUIRE_BROWSER=1 (.ci/run) a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from .. import factories as f
+from .conftest import AGENCY, PW, TODAY, make_office, web_settings
+
+MISSING = ("浏览器测试未运行：未找到 chromium 和 chromedriver（Debian/Ubuntu：apt-get install chromium "
+           "chromium-driver）。Browser tests skipped: chromium/chromedriver not installed.")
+
+
+def _binaries() -> tuple[str, str] | None:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    return (browser, driver) if browser and driver else None
+
+
+def _new_driver(downloads: Path):
+    found = _binaries()
+    if found is None:
+        if os.environ.get("FOI_REQUIRE_BROWSER"):
+            pytest.fail("FOI_REQUIRE_BROWSER=1 but " + MISSING)
+        pytest.skip(MISSING)
+    os.environ.setdefault("SE_AVOID_STATS", "true")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = found[0]
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--lang=zh-CN", "--window-size=1280,1000", "--no-first-run"):
+        options.add_argument(arg)
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(executable_path=found[1]), options=options)
+    driver.implicitly_wait(0)
+    return driver
+
+
+@pytest.fixture(scope="session")
+def downloads(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="session")
+def browser(downloads):
+    """The one browser of the test session."""
+    driver = _new_driver(downloads)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="session")
+def second_browser(browser, tmp_path_factory):
+    """A second person's browser (its own profile and cookies), for the two-people test."""
+    driver = _new_driver(tmp_path_factory.mktemp("downloads2"))
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="session")
+def server(db_url):
+    """The app on uvicorn in a thread, on a free port of 127.0.0.1."""
+    import uvicorn
+
+    from foi_workflow.web.app import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(web_settings(db_url)), host="127.0.0.1", port=port,
+                            log_level="warning", access_log=False)
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(5)
+
+
+@pytest.fixture
+def site(server, clean_db, browser):
+    make_office(clean_db)
+    browser.delete_all_cookies()
+    return server
+
+
+# ----- helpers --------------------------------------------------------------------------------
+
+def by_id(driver, element_id: str):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.ID, element_id)
+
+
+def submit(driver, element) -> None:
+    """Submit a form and wait for the next page to load."""
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element("tag name", "html")
+    element.click() if element.tag_name == "button" else element.submit()
+    WebDriverWait(driver, 20).until(ec.staleness_of(old))
+
+
+def sign_in_as(driver, site: str, code: str) -> None:
+    driver.delete_all_cookies()
+    driver.get(site + "/login")
+    by_id(driver, "code").send_keys(code)
+    by_id(driver, "password").send_keys(PW)
+    submit(driver, by_id(driver, "password"))
+    assert "我的待办" in driver.find_element("tag name", "h1").text
+
+
+def choose(driver, element_id: str, value: str) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    Select(by_id(driver, element_id)).select_by_value(value)
+
+
+def make_move(driver, kind: str, **fields: str) -> None:
+    """Open the move's form on the case page, fill it and submit it."""
+    from selenium.webdriver.common.by import By
+
+    box = by_id(driver, f"move-{kind}")
+    box.find_element(By.TAG_NAME, "summary").click()
+    for name, value in fields.items():
+        el = by_id(driver, f"{kind}-{name}")
+        if el.tag_name == "select":
+            choose(driver, el.get_attribute("id"), value)
+        else:
+            el.clear()
+            el.send_keys(value)
+    submit(driver, box.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+
+
+def flash(driver) -> str:
+    from selenium.webdriver.common.by import By
+
+    found = driver.find_elements(By.CSS_SELECTOR, ".flash")
+    return found[0].text if found else ""
+
+
+def axe_check(driver) -> None:
+    """axe-core (vendored in axe-selenium-python) on the page shown: no serious or critical
+    violation."""
+    import axe_selenium_python
+
+    script = Path(axe_selenium_python.__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+    driver.execute_script(script.read_text("utf-8"))
+    result = driver.execute_async_script("var done = arguments[arguments.length - 1];"
+                                         "axe.run(document).then(function (r) { done(r); });")
+    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+           if v["impact"] in ("serious", "critical")]
+    assert not bad, f"{driver.current_url}: {bad}"
+
+
+# ----- the tests ------------------------------------------------------------------------------
+
+def test_a_clerk_registers_and_accepts_a_reviewer_signs_off_the_head_replies_and_the_notice_downloads(
+        site, browser, downloads):
+    d = browser
+    sign_in_as(d, site, "c1")
+    d.get(site + "/register")
+    choose(d, "r-channel", "in_person")
+    by_id(d, "r-items").send_keys("某地块征收补偿方案")
+    choose(d, "r-form", "paper")
+    choose(d, "r-delivery", "post")
+    choose(d, "r-a_kind", "commercial")
+    by_id(d, "r-a_name").send_keys("某公司")
+    choose(d, "r-a_id_type", "credit_code")
+    by_id(d, "r-a_id_number").send_keys(f.CREDIT_CODE)
+    by_id(d, "r-a_contact_person").send_keys("王经理")
+    by_id(d, "r-a_phone").send_keys("13912345678")
+    by_id(d, "r-a_address").send_keys("山西省晋中市榆次区顺城街1号")
+    by_id(d, "r-a_postcode").send_keys("030600")
+    submit(d, by_id(d, "r-a_postcode"))
+    assert flash(d).startswith("已登记：" + AGENCY), d.page_source[:3000]
+    case_url = d.current_url
+    assert "某公司" in d.page_source and f.CREDIT_CODE not in d.page_source  # the code is masked
+    make_move(d, "accept")
+    assert "已办理“审查通过”" in flash(d)
+
+    sign_in_as(d, site, "r1")
+    d.get(case_url)
+    make_move(d, "sign_off", decision="disclose")
+    assert "已办理“保密审查签发”" in flash(d)
+
+    sign_in_as(d, site, "h1")
+    d.get(case_url)
+    make_move(d, "reply", outcome="disclosed")
+    assert "已办理“答复”" in flash(d)
+    assert "已办结" in d.page_source
+
+    from selenium.webdriver.common.by import By
+
+    links = [a for a in d.find_elements(By.PARTIAL_LINK_TEXT, "下载 PDF")]
+    assert links, "no notice listed"
+    before = set(downloads.iterdir())
+    links[-1].click()
+    for _ in range(100):
+        new = [p for p in set(downloads.iterdir()) - before if p.suffix == ".pdf"]
+        if new:
+            break
+        time.sleep(0.1)
+    assert new and new[0].read_bytes()[:5] == b"%PDF-"
+
+
+def test_a_refused_move_shows_its_rule_beside_the_field(site, browser, clean_db):
+    case_no = f.register(clean_db, agency=AGENCY, actor="c1", received=TODAY,
+                         today=TODAY).case_no
+    sign_in_as(browser, site, "c1")
+    browser.get(f"{site}/cases/{case_no}")
+    make_move(browser, "request_correction")  # the items to correct left empty
+    error = by_id(browser, "err-items")
+    assert "第三十条" in error.text
+    assert by_id(browser, "request_correction-items").get_attribute("aria-invalid") == "true"
+
+
+def test_two_people_on_one_case_one_wins_and_the_other_is_told_to_reload(site, browser, second_browser,
+                                                                          clean_db):
+    case_no = f.register(clean_db, agency=AGENCY, actor="c1", received=TODAY, today=TODAY).case_no
+    second_browser.delete_all_cookies()
+    sign_in_as(browser, site, "c1")
+    sign_in_as(second_browser, site, "c2")
+    for d in (browser, second_browser):
+        d.get(f"{site}/cases/{case_no}")
+    make_move(browser, "acknowledge")
+    assert "已办理“出具接收回执”" in flash(browser)
+    make_move(second_browser, "request_correction", items="请写明地块编号")
+    assert "本案已被他人同时办理，请刷新后重试" in second_browser.page_source
+    assert by_id(second_browser, "request_correction-items").get_attribute("value") == "请写明地块编号"
+
+
+def test_every_page_has_no_serious_or_critical_accessibility_violation(site, browser, clean_db):
+    case_no = f.register(clean_db, agency=AGENCY, actor="c1", received=TODAY, today=TODAY).case_no
+    browser.get(site + "/login")
+    axe_check(browser)
+    sign_in_as(browser, site, "c1")
+    for path in ("/", "/register", f"/cases/{case_no}", "/board", "/password", "/search?q=nothing"):
+        browser.get(site + path)
+        axe_check(browser)
+
+
+
+def test_a_supervisor_finds_the_overdue_case_on_the_board_and_opens_it(site, browser, clean_db):
+    import datetime as dt
+
+    from selenium.webdriver.common.by import By
+
+    case_no = f.register(clean_db, agency=AGENCY, actor="c1", received=dt.date(2026, 10, 9), today=TODAY).case_no
+    sign_in_as(browser, site, "s1")
+    browser.find_element(By.LINK_TEXT, "督办").click()
+    link = browser.find_element(By.LINK_TEXT, case_no)
+    link.click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == f"案件 {case_no}"
+    assert "您目前没有可在本案办理的事项" in browser.page_source

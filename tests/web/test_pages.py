@@ -1,0 +1,66 @@
+"""What the pages show: 我的待办 by urgency, the case page's dates and moves, the board."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from foi_workflow.domain.clock import reply_due
+
+from .. import factories as f
+from .conftest import AGENCY, TODAY, sign_in
+
+
+def groups_of(html: str) -> dict[str, list[str]]:
+    """Case numbers under each heading of 我的待办."""
+    out: dict[str, list[str]] = {}
+    for key, body in re.findall(r'<section aria-labelledby="g-(\w+)".*?>(.*?)</section>', html, re.S):
+        out[key] = re.findall(r'href="/cases/([^"]+)"', body)
+    return out
+
+
+def received_for_due(calendar, due: dt.date) -> dt.date:
+    day = due
+    while reply_due(calendar, day)[0] != due:
+        day -= dt.timedelta(days=1)
+        assert day > due - dt.timedelta(days=60)
+    return day
+
+
+def test_my_inbox_lists_the_agency_s_open_cases_by_urgency(client, office, calendar):
+    def new(received: dt.date) -> str:
+        return f.register(office, agency=AGENCY, actor="c1", received=received, today=TODAY).case_no
+
+    overdue, today, later, waiting, closed = (new(dt.date(2026, 10, 9)), new(received_for_due(calendar, TODAY)),
+                                              new(TODAY), new(TODAY), new(TODAY))
+    f.step(office, waiting, "request_correction", "c1", TODAY, today=TODAY, items="请写明文号")
+    f.step(office, closed, "withdraw", "c1", TODAY, today=TODAY)
+    sign_in(client, "c2")  # a colleague of the same office sees the office's cases
+    groups = groups_of(client.get("/").text)
+    assert groups["overdue"] == [overdue] and groups["today"] == [today]
+    assert groups["waiting"] == [waiting] and later in groups["later"] + groups["soon"]
+    assert closed not in sum(groups.values(), [])
+    sign_in(client, "o1")  # another agency's clerk sees none of them
+    assert sum(groups_of(client.get("/").text).values(), []) == []
+
+
+def test_the_case_page_offers_only_the_moves_this_person_may_make_now(client, office):
+    case_no = f.register(office, agency=AGENCY, actor="c1", received=TODAY, today=TODAY).case_no
+    sign_in(client, "c1")
+    clerk = set(re.findall(r'id="move-(\w+)"', client.get(f"/cases/{case_no}").text))
+    assert {"accept", "request_correction", "acknowledge"} <= clerk and not clerk & {"sign_off", "reply", "extend"}
+    sign_in(client, "r1")
+    assert "sign_off" not in client.get(f"/cases/{case_no}").text  # not before acceptance
+    sign_in(client, "s1")  # the supervisor above reads the case but makes no move in its name
+    page = client.get(f"/cases/{case_no}").text
+    assert "您目前没有可在本案办理的事项" in page and 'id="move-' not in page
+    assert "答复期限" in page and "<details>" in page  # each date with its explanation on demand
+
+
+def test_the_supervisor_above_finds_the_overdue_case_on_the_board(client, office):
+    case_no = f.register(office, agency=AGENCY, actor="c1", received=dt.date(2026, 10, 9), today=TODAY).case_no
+    sign_in(client, "s1")
+    board = client.get("/board").text
+    assert case_no in board and "榆次区自然资源局" in board
+    filtered = client.get("/board", params={"handler": "nobody"}).text
+    assert case_no not in filtered
