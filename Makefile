@@ -9,7 +9,7 @@ DEMO_DB ?= sqlite:///out/demo.sqlite3
 # pip on some machines warns about missing local mirrors; keep the output readable.
 QUIET_PIP := grep -v -e 'is ignored: it is neither a file nor a directory' || true
 
-.PHONY: venv demo web test test-postgres bench bench-clock bench-steps bench-notices bench-sweep bench-stats clean
+.PHONY: venv demo web test test-postgres bench bench-clock bench-cli-clock bench-steps bench-notices bench-sweep bench-stats clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,10 +38,14 @@ test-postgres: venv
 	FOI_TEST_DATABASE_URL=$${FOI_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest
 
 # `make bench` runs the quick ones; the 1,000,000-case benches have their own targets.
-bench: bench-clock bench-steps bench-notices
+bench: venv
+	$(BIN)/python -m bench.summary
 
 bench-clock: venv
 	$(BIN)/python -m bench.clock
+
+bench-cli-clock: venv
+	$(BIN)/python -m bench.cli_clock
 
 bench-steps: venv
 	$(BIN)/python -m bench.steps

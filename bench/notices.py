@@ -41,6 +41,7 @@ RECEIVED = dt.date(2026, 3, 2)
 OUTCOMES = ("disclosed", "unavailable.not_held", "withheld.process_info", "partial",
             "not_processed.petition", "unavailable.not_this_agency")
 TARGET_PLAIN_STEP_MS = 5.0
+TARGET_DOCX_RATIO = 0.8  # DOCX notices per second ≥ 0.8× bare python-docx on the same texts
 
 
 
@@ -109,9 +110,18 @@ def issue(url: str, cases_n: int) -> dict[str, Any]:
         if decision:
             data = {"decision": decision[0], **({"ground": decision[1]} if decision[1] else {})}
             timed(None if warm else plain, no, "sign_off", on=d + dt.timedelta(days=2), actor="bench-r", data=data)
-        reply = {"outcome": outcome}
-        if outcome == "unavailable.not_this_agency":
-            reply["right_agency"] = "基准测试区住房和城乡建设局"
+        # each decision with the elements a reply must state (domain/replies.ELEMENTS)
+        provided = {"provided": "某地块规划许可文件全文", "form": "electronic", "delivery": "online"}
+        reply = {"outcome": outcome, **{
+            "disclosed": provided,
+            "unavailable.not_held": {"search": "检索了本机关2020年以来的收文、发文登记，未找到该文件"},
+            "withheld.process_info": {"reasons": "该文件为内部研究讨论过程中形成的过程性信息"},
+            "partial": {**provided, "withheld": "内部讨论记录", "ground": "process_info",
+                        "reasons": "该部分为过程性信息"},
+            "not_processed.petition": {"reasons": "申请实为投诉举报", "channel": "区信访局来访接待窗口"},
+            "unavailable.not_this_agency": {"reasons": "该许可由区住房和城乡建设局核发",
+                                            "right_agency": "基准测试区住房和城乡建设局"},
+        }[outcome]}
         timed(None if warm else issuing, no, "reply", on=d + dt.timedelta(days=3), actor="bench-h", data=reply)
     p, q = statistics.median(plain), statistics.median(issuing)
     return {"plain_steps": len(plain), "plain_median_ms": round(p, 2), "issuing_steps": len(issuing),
@@ -202,7 +212,10 @@ def main(argv: list[str] | None = None) -> int:
     result = {"python": platform.python_version(), "machine": platform.machine(),
               "steps": steps, "render": files,
               "target_plain_step_ms": TARGET_PLAIN_STEP_MS,
-              "target_met": steps["plain_median_ms"] <= TARGET_PLAIN_STEP_MS}
+              "target_met": steps["plain_median_ms"] <= TARGET_PLAIN_STEP_MS,
+              # the floor: a bare python-docx document of the same texts (ours ≥ 0.8× its rate)
+              "target_docx_ratio": TARGET_DOCX_RATIO,
+              "docx_target_met": files["docx_ratio"] >= TARGET_DOCX_RATIO}
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
@@ -217,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
               f"DOCX {r['docx_per_s']}/s (bare python-docx {r['baseline_docx_per_s']}/s, ratio {r['docx_ratio']})")
         print(f"  target: steps that issue nothing, SQLite median ≤ {TARGET_PLAIN_STEP_MS} ms — "
               + ("met" if result["target_met"] else "NOT met"))
-    return 0 if result["target_met"] else 1
+        print(f"  target: DOCX ≥ {TARGET_DOCX_RATIO}× bare python-docx — "
+              + ("met" if result["docx_target_met"] else "NOT met"))
+    return 0 if result["target_met"] and result["docx_target_met"] else 1
 
 
 if __name__ == "__main__":

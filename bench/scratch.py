@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from sqlalchemy import text
 
 from foi_workflow.storage import db
@@ -16,3 +19,72 @@ def fresh_schema(url: str) -> None:
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
     db.upgrade(url)
+
+
+# ----- scratch PostgreSQL databases: created for the run, dropped after ----------------------------
+
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"  # FOI_BENCH_PG overrides (a server, no database)
+EXIT_MISSING = 2
+
+
+def pg_server() -> str:
+    import os
+
+    return (os.environ.get("FOI_BENCH_PG") or PG_SERVER).rstrip("/")
+
+
+def missing(what: str) -> "SystemExit":
+    """One line on stderr saying what the bench needs, exit status 2 (never a traceback)."""
+    import sys
+
+    print(f"缺少：{what}", file=sys.stderr)
+    return SystemExit(EXIT_MISSING)
+
+
+def _admin(server: str):
+    from sqlalchemy import create_engine
+
+    return create_engine(db.database_url(f"{server}/postgres"), isolation_level="AUTOCOMMIT",
+                         connect_args={"connect_timeout": 3})
+
+
+def require_postgres(server: str | None = None) -> str:
+    """The server's URL when PostgreSQL answers there; otherwise a one-line exit (status 2)."""
+    server = server or pg_server()
+    engine = _admin(server)
+    try:
+        with engine.connect():
+            pass
+    except Exception as exc:  # noqa: BLE001 - any failure to connect is "PostgreSQL not up"
+        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        raise missing(f"PostgreSQL 未在 {server.split('@')[-1]} 运行 / PostgreSQL not reachable at "
+                      f"{server.split('@')[-1]} ({reason}); 启动它，或设 FOI_BENCH_PG=postgresql://user@host:port，"
+                      f"或加 --no-postgres / --skip-postgres") from None
+    finally:
+        engine.dispose()
+    return server
+
+
+@contextmanager
+def pg_database(prefix: str, server: str | None = None) -> Iterator[str]:
+    """A new, empty PostgreSQL database foi_bench_<prefix>_<pid> for the run (migrated to the
+    newest schema), dropped afterwards however the run ends. Yields its URL."""
+    import os
+
+    server = require_postgres(server)
+    name = f"foi_bench_{prefix}_{os.getpid()}"
+    url = f"{server}/{name}"
+    admin = _admin(server)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            db.upgrade(url)
+            yield url
+        finally:
+            db.get_engine(url).dispose()
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/foi_bench_stats"
 YEAR = 2025
 FIRST_DAY = dt.date(2023, 1, 1)
 SPAN_DAYS = 3 * 365          # receipt dates 2023-01-01 .. 2025-12-31
@@ -206,15 +205,22 @@ def run_one(url: str, n_cases: int, label: str) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--cases", type=int, default=1_000_000)
-    p.add_argument("--pg", default=os.environ.get("FOI_BENCH_STATS_URL", PG_DEFAULT))
+    p.add_argument("--pg", default=os.environ.get("FOI_BENCH_STATS_URL"),
+                   help="a scratch PostgreSQL database (rebuilt); default: a new one, dropped after")
     p.add_argument("--no-postgres", action="store_true")
     p.add_argument("--no-sqlite", action="store_true")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     results = []
     if not args.no_postgres:
-        _ensure_pg_database(args.pg)
-        results.append(run_one(args.pg, args.cases, "PostgreSQL"))
+        if args.pg:
+            _ensure_pg_database(args.pg)
+            results.append(run_one(args.pg, args.cases, "PostgreSQL"))
+        else:
+            from .scratch import pg_database
+
+            with pg_database("stats") as url:
+                results.append(run_one(url, args.cases, "PostgreSQL"))
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             results.append(run_one(f"sqlite:///{Path(tmp) / 'bench-stats.sqlite3'}", args.cases, "SQLite"))

@@ -86,7 +86,8 @@ PATH: list[tuple[str, str, int, dict[str, Any]]] = [
     ("acknowledge", "clerk", 1, {}),
     ("extend", "head", 8, {"days": 10, "reasons": "需要调取档案"}),
     ("sign_off", "reviewer", 9, {"decision": "disclose"}),
-    ("reply", "head", 10, {"outcome": "disclosed"}),
+    ("reply", "head", 10, {"outcome": "disclosed", "provided": "某地块规划许可文件全文",
+                           "form": "electronic", "delivery": "online"}),
     ("reply_delivered", "clerk", 14, {}),
 ]
 
@@ -224,7 +225,9 @@ def bulk_lines(office: Office, n: int) -> list[str]:
     history = [{"move": "accept", "on": "2026-03-03", "actor": clerk},
                {"move": "sign_off", "on": "2026-03-05", "actor": reviewer,
                 "data": {"decision": "disclose"}},
-               {"move": "reply", "on": "2026-03-10", "actor": head, "data": {"outcome": "disclosed"}}]
+               {"move": "reply", "on": "2026-03-10", "actor": head,
+                "data": {"outcome": "disclosed", "provided": "某地块规划许可文件全文", "form": "electronic",
+                         "delivery": "online"}}]
     lines = []
     for i in range(n):
         person = i % 2 == 0

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.sweep                          # SQLite (temp file) and PostgreSQL
     .venv/bin/python -m bench.sweep --cases 200000 --skip-postgres
-    .venv/bin/python -m bench.sweep --db postgresql://postgres@127.0.0.1:5432/foi_bench_alerts --json
+    .venv/bin/python -m bench.sweep --json     # PostgreSQL: a new database foi_bench_sweep_<pid>, dropped after
 
 See bench/README.md ("bench/sweep.py") for the data, what is timed and the targets.
 """
@@ -33,7 +33,6 @@ from foi_workflow.storage.uow import SqlUnitOfWork
 
 from .scratch import fresh_schema
 
-DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/foi_bench_alerts"
 DAY1 = dt.date(2026, 11, 16)  # a Monday
 COLUMNS = ("id", "case_no", "agency_id", "applicant_id", "applicant_kind", "handler", "channel",
            "subject", "received", "rules", "state", "reply_due", "correction_notice_due",
@@ -352,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--cases", type=int, default=1_000_000)
     p.add_argument("--seed", type=int, default=2026)
-    p.add_argument("--db", default=os.environ.get("FOI_BENCH_DATABASE_URL", DEFAULT_PG))
+    p.add_argument("--db", default=os.environ.get("FOI_BENCH_DATABASE_URL"),
+                   help="a scratch PostgreSQL database (rebuilt); default: a new one, dropped after")
     p.add_argument("--skip-postgres", action="store_true")
     p.add_argument("--skip-sqlite", action="store_true")
     p.add_argument("--json", action="store_true")
@@ -363,7 +363,13 @@ def main(argv: list[str] | None = None) -> int:
             results.append(run_one("sqlite", f"sqlite:///{Path(tmp) / 'bench-sweep.sqlite3'}",
                                    args.cases, args.seed))
     if not args.skip_postgres:
-        results.append(run_one("postgresql", args.db, args.cases, args.seed))
+        if args.db:
+            results.append(run_one("postgresql", args.db, args.cases, args.seed))
+        else:
+            from .scratch import pg_database
+
+            with pg_database("sweep") as url:
+                results.append(run_one("postgresql", url, args.cases, args.seed))
     if args.json:
         print(json.dumps(results, ensure_ascii=False))
     else:

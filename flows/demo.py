@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -114,17 +115,34 @@ def form_and_delivery(channel: str) -> dict[str, str]:
     return {"form": "electronic" if delivery == "online" else "paper", "delivery": delivery}
 
 
+@dataclass(frozen=True)
+class EarlierCase:
+    """In a scenario's move data: the case of an earlier scenario (1-based), whose number is
+    known only once it is registered (a duplicate's `earlier_case`, 36(6))."""
+
+    scenario: int
+
+
+def resolved(data: dict[str, Any], case_numbers: dict[int, str]) -> dict[str, Any]:
+    """A move's data with each EarlierCase replaced by that scenario's case number."""
+    return {k: case_numbers[v.scenario] if isinstance(v, EarlierCase) else v for k, v in data.items()}
+
+
 FEE = per_volume_fee(350, "paper")  # what the fee notices below compute from their 350 pages
 
 # (title, agency, applicant, channel, received, subject, [(move, who, on, data), ...])
 SCENARIOS: list[tuple[str, str, dict, str, str, str, list[tuple[str, str, str, dict]]]] = [
     ("当场答复：已主动公开", "yuci-bgs", person("赵一", 1), "in_person", "2026-03-02",
-     "2025年区政府工作报告全文", [("reply_on_spot", "c", "2026-03-02", {"outcome": "already_public"})]),
+     "2025年区政府工作报告全文", [("reply_on_spot", "c", "2026-03-02", {"outcome": "already_public",
+     "where": "榆次区人民政府门户网站“政府工作报告”栏目（http://www.yuci.gov.cn/zfxxgk/zfgzbg/）",
+     "doc_number": "2025年1月区第十七届人民代表大会第四次会议通过"})]),
     ("保密审查后予以公开，送达后申请行政复议（维持）", "yuci-zrzy", person("钱二", 2), "online",
      "2026-03-02", "某村集体土地征收批复文件",
      [("acknowledge", "c", "2026-03-02", {}), ("accept", "c", "2026-03-03", {}),
       ("sign_off", "r", "2026-03-05", {"decision": "disclose"}),
-      ("reply", "h", "2026-03-10", {"outcome": "disclosed"}), ("reply_delivered", "c", "2026-03-12", {}),
+      ("reply", "h", "2026-03-10", {"outcome": "disclosed", "provided": "晋政地字〔2025〕123号《关于某村集体土地征收的批复》全文",
+                                    "form": "electronic", "delivery": "online"}),
+      ("reply_delivered", "c", "2026-03-12", {}),
       # the body's own clerk records the review decision it was served (the district's supervisor
       # supervises, but never acts in the body's name)
       ("record_remedy", "c", "2026-04-20", {"kind": "review", "result": "upheld"})]),
@@ -133,7 +151,11 @@ SCENARIOS: list[tuple[str, str, dict, str, str, str, list[tuple[str, str, str, d
      [("request_correction", "c", "2026-04-03", {"items": "请明确项目名称和年度", "delivered": "2026-04-07"}),
       ("correction_received", "c", "2026-04-14", {}), ("accept", "c", "2026-04-15", {}),
       ("sign_off", "r", "2026-04-20", {"decision": "partial", "ground": "process_info"}),
-      ("reply", "h", "2026-04-28", {"outcome": "partial"}), ("reply_delivered", "c", "2026-04-30", {}),
+      ("reply", "h", "2026-04-28", {"outcome": "partial", "provided": "项目立项批复、改造实施方案、竣工验收报告",
+                                    "form": "paper", "delivery": "post", "withheld": "设计方案比选阶段的内部讨论记录",
+                                    "ground": "process_info",
+                                    "reasons": "该记录为行政机关内部研究讨论过程中形成的过程性信息，不属于应当公开的政府信息"}),
+      ("reply_delivered", "c", "2026-04-30", {}),
       ("record_remedy", "c", "2026-06-01", {"kind": "litigation_after_review", "result": "pending"})]),
     ("逾期不补正，视为放弃", "yuci-jy", person("李四", 4), "online", "2026-05-06", "有关情况",
      [("request_correction", "c", "2026-05-08", {"items": "请说明所需信息的名称", "delivered": "2026-05-11"}),
@@ -141,18 +163,25 @@ SCENARIOS: list[tuple[str, str, dict, str, str, str, list[tuple[str, str, str, d
     ("补正后仍不明确", "yuci-dy", person("周五", 5), "letter", "2026-05-11", "镇里的文件",
      [("request_correction", "c", "2026-05-12", {"items": "请说明文件名称或文号"}),
       ("correction_received", "c", "2026-05-20", {}),
-      ("reply", "h", "2026-05-25", {"outcome": "unavailable.still_unclear"})]),
+      ("reply", "h", "2026-05-25", {"outcome": "unavailable.still_unclear",
+                                    "reasons": "补正后仍未写明文件的名称、文号或形成时间，本机关无法确定所申请的信息"})]),
     ("信访举报投诉类申请", "yuci-bgs", person("吴六", 6), "online", "2026-06-01", "要求查处某单位违法行为",
-     [("reply", "h", "2026-06-05", {"outcome": "not_processed.petition"})]),
+     [("reply", "h", "2026-06-05", {"outcome": "not_processed.petition",
+                                    "reasons": "您的申请实为要求查处违法行为，属于信访、投诉、举报事项",
+                                    "channel": "请向榆次区信访局提出（地址：榆次区迎宾街2号，电话：0354-3000100）"})]),
     ("要求提供公开出版物", "yuci-jl", org("research", "某大学社会学系"), "online", "2026-06-02",
-     "《榆次年鉴》全本", [("reply", "h", "2026-06-04", {"outcome": "not_processed.publication"})]),
+     "《榆次年鉴》全本", [("reply", "h", "2026-06-04", {"outcome": "not_processed.publication",
+                                                "reasons": "《榆次年鉴》为公开出版物，已由出版社公开发行",
+                                                "channel": "请通过新华书店购买，或到榆次区图书馆借阅"})]),
     ("重复申请", "yuci-zrzy", person("钱二", 2), "online", "2026-06-03", "某村集体土地征收批复文件",
-     [("reply", "h", "2026-06-08", {"outcome": "not_processed.duplicate"})]),
+     # the earlier reply is looked up from the earlier case (scenario 2, the same applicant)
+     [("reply", "h", "2026-06-08", {"outcome": "not_processed.duplicate", "earlier_case": EarlierCase(2)})]),
     ("无正当理由大量反复申请", "yuci-zjj", person("郑七", 7), "online", "2026-06-08", "全区所有建设项目档案",
      [("accept", "c", "2026-06-09", {}),
       ("request_reasons", "c", "2026-06-10", {"facts": "本月已提出同类申请四十余件", "delivered": "2026-06-11"}),
       ("reasons_answered", "c", "2026-06-18", {"answer": "unreasonable", "reasons": "申请人称“想看看”"}),
-      ("reply", "h", "2026-06-22", {"outcome": "not_processed.excessive"})]),
+      ("reply", "h", "2026-06-22", {"outcome": "not_processed.excessive",
+                                    "reasons": "申请人一个月内提出同类申请四十余件，说明的理由不合理，明显超过合理范围"})]),
     ("大量申请有合理理由：确定合理答复期限（第三十五条）", "yuci-zjj", org("legal_services", "某律师事务所"),
      "online", "2026-06-08", "近五年全部招投标文件",
      [("accept", "c", "2026-06-09", {}),
@@ -160,26 +189,35 @@ SCENARIOS: list[tuple[str, str, dict, str, str, str, list[tuple[str, str, str, d
       ("reasons_answered", "c", "2026-06-15", {"answer": "reasonable", "reasons": "代理诉讼需核对历年招标程序"}),
       ("set_longer_deadline", "h", "2026-06-16", {"due": "2026-08-31", "reasons": "申请涉及五年文件，需分批整理"}),
       ("sign_off", "r", "2026-08-20", {"decision": "disclose"}),
-      ("reply", "h", "2026-08-28", {"outcome": "disclosed"})]),
+      ("reply", "h", "2026-08-28", {"outcome": "disclosed", "provided": "2021年至2025年全部招标公告、中标公示和招标文件",
+                                    "form": "electronic", "delivery": "online"})]),
     ("要求确认或重新出具已获取信息", "yuci-bg", person("王八", 8), "in_person", "2026-06-10",
-     "请加盖公章确认此前获取的文件", [("reply", "h", "2026-06-12", {"outcome": "not_processed.confirm_or_reissue"})]),
+     "请加盖公章确认此前获取的文件", [("reply", "h", "2026-06-12", {"outcome": "not_processed.confirm_or_reissue",
+                                                    "reasons": "申请人要求对已获取的文件加盖公章确认，不属于政府信息公开申请"})]),
     ("不属于本机关负责公开，告知负责机关", "yuci-xw", person("冯九", 9), "online", "2026-06-15",
      "某地块规划许可", [("reply", "h", "2026-06-17", {"outcome": "unavailable.not_this_agency",
-                                                   "right_agency": "榆次区自然资源局"})]),
+                                                   "reasons": "建设用地规划许可由区自然资源局核发，本镇不制作、不保存该信息",
+                                                   "right_agency": "榆次区自然资源局",
+                                                   "right_agency_contact": "0354-3020001（榆次区顺城街1号）"})]),
     ("本机关不掌握", "yuci-jy", org("public_interest", "某教育公益基金会"), "online", "2026-06-16",
      "某民办学校审计报告", [("accept", "c", "2026-06-17", {}),
-                            ("reply", "h", "2026-06-25", {"outcome": "unavailable.not_held"})]),
+                            ("reply", "h", "2026-06-25", {"outcome": "unavailable.not_held",
+                                                          "search": "检索了本局2020年以来的收文、发文登记和审计档案目录，未找到该学校的审计报告"})]),
     ("行政查询事项（不动产登记）", "yuci-zrzy", person("陈十", 10), "in_person", "2026-06-17",
-     "某房屋不动产登记信息", [("reply", "h", "2026-06-22", {"outcome": "withheld.admin_query"})]),
+     "某房屋不动产登记信息", [("reply", "h", "2026-06-22", {"outcome": "withheld.admin_query",
+                                                      "reasons": "不动产登记资料的查询依照《不动产登记资料查询暂行办法》办理",
+                                                      "channel": "请持身份证明到榆次区不动产登记中心查询"})]),
     ("需另行制作", "yuci-jy", org("research", "某教育研究院"), "online", "2026-06-18",
-     "按学校统计的近十年升学率分析", [("reply", "h", "2026-06-26", {"outcome": "unavailable.needs_creation"})]),
+     "按学校统计的近十年升学率分析", [("reply", "h", "2026-06-26", {"outcome": "unavailable.needs_creation",
+                                                            "reasons": "本局未制作按学校统计的升学率分析，提供须对现有数据另行加工、分析"})]),
     ("征求第三方意见：异议，不予公开", "yuci-zrzy", org("commercial", "某房地产开发公司"), "online",
      "2026-07-01", "某竞争对手的土地出让合同",
      [("accept", "c", "2026-07-02", {}),
       ("consult", "c", "2026-07-03", {"kind": "third_party", "party": "某建筑公司", "delivered": "2026-07-06"}),
       ("consultation_answered", "c", "2026-07-15", {"answer": "objection", "reasonable_grounds": True}),
       ("sign_off", "r", "2026-07-16", {"decision": "withhold", "ground": "third_party_rights"}),
-      ("reply", "h", "2026-07-20", {"outcome": "withheld.third_party_rights"}),
+      ("reply", "h", "2026-07-20", {"outcome": "withheld.third_party_rights",
+                                    "reasons": "合同载有第三方的商业秘密，第三方以合理理由不同意公开，不公开不会对公共利益造成重大影响"}),
       ("reply_delivered", "c", "2026-07-22", {})]),
     ("征求第三方意见：逾期未答复，予以公开", "yuci-zjj", person("褚十一", 11), "online", "2026-07-01",
      "某物业公司服务合同",
@@ -187,7 +225,8 @@ SCENARIOS: list[tuple[str, str, dict, str, str, str, list[tuple[str, str, str, d
       ("consult", "c", "2026-07-03", {"kind": "third_party", "party": "某物业公司"}),
       ("consultation_answered", "c", "2026-07-27", {"answer": "none"}),
       ("sign_off", "r", "2026-07-28", {"decision": "disclose"}),
-      ("reply", "h", "2026-07-30", {"outcome": "disclosed"})]),
+      ("reply", "h", "2026-07-30", {"outcome": "disclosed", "provided": "某物业公司物业服务合同（2024年）全文",
+                                    "form": "electronic", "delivery": "online"})]),
     ("第三方异议，因公共利益决定公开", "yuci-zrzy", org("public_interest", "某环保组织"), "online",
      "2026-07-06", "某企业排污许可及监测数据",
      [("accept", "c", "2026-07-07", {}),
@@ -195,20 +234,23 @@ SCENARIOS: list[tuple[str, str, dict, str, str, str, list[tuple[str, str, str, d
       ("consultation_answered", "c", "2026-07-14", {"answer": "objection", "reasonable_grounds": True}),
       ("public_interest_override", "h", "2026-07-16", {"reasons": "涉及周边居民健康，不公开将对公共利益造成重大影响"}),
       ("sign_off", "r", "2026-07-17", {"decision": "disclose"}),
-      ("reply", "h", "2026-07-20", {"outcome": "disclosed"})]),
+      ("reply", "h", "2026-07-20", {"outcome": "disclosed", "provided": "某化工企业排污许可证及2025年自行监测数据",
+                                    "form": "electronic", "delivery": "online"})]),
     ("征求其他机关意见（同意）", "yuci-bgs", org("other_org", "某行业协会"), "online", "2026-07-13",
      "区政府与发改局联合发文",
      [("accept", "c", "2026-07-14", {}),
       ("consult", "c", "2026-07-15", {"kind": "other_agency", "party": "榆次区发展和改革局"}),
       ("consultation_answered", "c", "2026-07-22", {"answer": "consent"}),
       ("sign_off", "r", "2026-07-23", {"decision": "disclose"}),
-      ("reply", "h", "2026-07-27", {"outcome": "disclosed"})]),
+      ("reply", "h", "2026-07-27", {"outcome": "disclosed", "provided": "榆政发〔2026〕8号联合发文全文",
+                                    "form": "electronic", "delivery": "online"})]),
     (f"收取信息处理费（按量，{FEE.amount_yuan}元）后公开", "yuci-zrzy", org("commercial", "某测绘公司"),
      "post", "2026-08-03", "全区地籍调查成果纸质复印件",
      [("accept", "c", "2026-08-04", {}),
       ("fee_notice", "c", "2026-08-05", {"method": "per_volume", "pages": 350, "medium": "paper", "delivered": "2026-08-06"}),
       ("fee_paid", "c", "2026-08-12", {}), ("sign_off", "r", "2026-08-13", {"decision": "disclose"}),
-      ("reply", "h", "2026-08-18", {"outcome": "disclosed"})]),
+      ("reply", "h", "2026-08-18", {"outcome": "disclosed", "provided": "全区地籍调查成果复印件（350页）",
+                                    "form": "paper", "delivery": "post"})]),
     ("逾期未缴费，视为放弃", "yuci-zrzy", org("commercial", "某咨询公司"), "post", "2026-08-03",
      "全区土地出让台账复印件",
      [("accept", "c", "2026-08-04", {}),
@@ -218,7 +260,8 @@ SCENARIOS: list[tuple[str, str, dict, str, str, str, list[tuple[str, str, str, d
      [("accept", "c", "2026-09-02", {}),
       ("extend", "h", "2026-09-25", {"days": 20, "reasons": "涉及信息量大，需要调档核实"}),
       ("sign_off", "r", "2026-10-20", {"decision": "disclose"}),
-      ("reply", "h", "2026-10-22", {"outcome": "disclosed"})]),
+      ("reply", "h", "2026-10-22", {"outcome": "disclosed", "provided": "2026年保障性住房分配名单（已隐去身份证号码）",
+                                    "form": "electronic", "delivery": "online"})]),
     ("申请人撤回申请", "yuci-jl", person("蒋十三", 13), "online", "2026-09-07", "社区活动经费",
      [("accept", "c", "2026-09-08", {}), ("withdraw", "c", "2026-09-10", {})]),
     ("办理中：答复期限将至", "yuci-zrzy", person("沈十四", 14), "online", "2026-11-02", "某道路拓宽征收范围",
@@ -236,14 +279,17 @@ LEGACY = [
                 {"move": "consultation_answered", "on": "2015-10-20", "actor": "yuci-zrzy-c",
                  "data": {"answer": "consent"}},
                 {"move": "sign_off", "on": "2015-10-21", "actor": "yuci-zrzy-r", "data": {"decision": "disclose"}},
-                {"move": "reply", "on": "2015-10-30", "actor": "yuci-zrzy-h", "data": {"outcome": "disclosed"}}]},
+                {"move": "reply", "on": "2015-10-30", "actor": "yuci-zrzy-h",
+                 "data": {"outcome": "disclosed", "provided": "2014年度国有土地使用权出让收支情况表",
+                          "form": "paper", "delivery": "post"}}]},
     {"agency": "yuci-bgs", "received": "2018-12-27", "channel": "online", "handler": "yuci-bgs-c",
      "subject": "2018年区长办公会议纪要", "applicant": org("other_org", "某商会"), "request_id": "legacy-2018-001",
      "events": [{"move": "accept", "on": "2018-12-28", "actor": "yuci-bgs-c"},
                 {"move": "sign_off", "on": "2019-01-08", "actor": "yuci-bgs-r",
                  "data": {"decision": "withhold", "ground": "process_info"}},
                 {"move": "reply", "on": "2019-01-15", "actor": "yuci-bgs-h",
-                 "data": {"outcome": "withheld.process_info"}}]},
+                 "data": {"outcome": "withheld.process_info",
+                          "reasons": "会议纪要为区长办公会议研究讨论过程中形成的过程性信息"}}]},
 ]
 
 
@@ -317,14 +363,16 @@ def run() -> list[dict[str, Any]]:
     stage_of = {m: stage for stage, (_label, moves) in STAGES.items() for m in moves}
     flows = {"review": review_flow, "confidentiality": confidentiality_flow, "reply": reply_flow}
     results = []
+    case_numbers: dict[int, str] = {}
     for n, (title, agency, applicant, channel, received, subject, moves) in enumerate(SCENARIOS, 1):
         reg = intake_flow(agency=agency, applicant=applicant, channel=channel, received=received,
                           subject=subject, staff=actor(agency, "c"), request_id=f"demo-{n}-0",
                           **form_and_delivery(channel))
         state = reg
+        case_numbers[n] = reg["case_no"]
         for k, (move, who, on, data) in enumerate(moves, 1):
             state = flows[stage_of[move]](case_no=reg["case_no"], decision=move, staff=actor(agency, who),
-                                          on=on, data=data, request_id=f"demo-{n}-{k}")
+                                          on=on, data=resolved(data, case_numbers), request_id=f"demo-{n}-{k}")
         results.append({"scenario": title, **state, "steps": len(moves) + 1})
         print(f"  {reg['case_no']}：{title}（{len(moves) + 1} 个流程）", flush=True)
     for agency in IMPORTERS:  # each body's register, imported by that body's admin

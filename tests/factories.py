@@ -108,9 +108,49 @@ def register(url: str, *, agency: str, actor: str | Principal, received: dt.date
 
 def step(url: str, case_no: str, kind: str, actor: str | Principal, on: dt.date, /, *,
          today: dt.date | None = None, request_id: str | None = None, **data: Any) -> StepResult:
-    """One move; its data as keywords (positional-only parameters leave `kind` free for data)."""
+    """One move; its data as keywords (positional-only parameters leave `kind` free for data). A
+    one-item reply given by its `outcome` gets the required elements it leaves out (reply_data)."""
     who = actor if isinstance(actor, Principal) else principal(url, actor)
-    return cases.step(cases.Step(case_no, kind, on, data, request_id), uow(url), who, today=today)
+    return cases.step(cases.Step(case_no, kind, on, complete_reply(kind, data), request_id), uow(url), who,
+                      today=today)
+
+
+# What a reply says for each decision (ogi-rules.md "What a reply must say"): realistic wording
+# of every element the law requires (domain/replies.ELEMENTS), for the default application
+# (form electronic, delivery online).
+REPLY_ELEMENTS: dict[str, Any] = {
+    "where": "本机关门户网站“政府信息公开”专栏（http://www.example.gov.cn/xxgk/2026/0301.html）",
+    "provided": "《某地块征收补偿方案》（2026年3月印发）全文",
+    "form": "electronic", "delivery": "online",
+    "withheld": "方案附表中被征收人的姓名、身份证号码和联系电话",
+    "ground": "third_party_rights",
+    "reasons": "所申请的信息涉及第三方个人隐私，第三方不同意公开",
+    "search": "本机关检索了2020年以来的收文、发文登记和档案目录，未找到所申请的信息",
+    "right_agency_contact": "0354-7654321",
+    "channel": "请通过信访渠道向本机关信访办公室提出（地址：迎宾街1号，电话：0354-1234500）",
+    "earlier_doc_no": "晋中榆政公开〔2026〕1号", "earlier_date": "2026-02-10",
+}
+
+
+def reply_data(outcome: str, *, asked: dict[str, str] | None = None, **overrides: Any) -> dict[str, Any]:
+    """The data of a one-item reply with `outcome` and its required elements (REPLY_ELEMENTS),
+    the information provided in the form and way the application `asked` for (its "form" and
+    "delivery"; default electronic, online), the overrides given winning (an unknown outcome is
+    passed on as it is, to be refused)."""
+    from foi_workflow.domain.replies import ELEMENTS
+
+    required, _optional = ELEMENTS.get(outcome, ((), ()))
+    elements = {**REPLY_ELEMENTS, **(asked or {})}
+    return {"outcome": outcome, **{k: elements[k] for k in required}, **overrides}
+
+
+def complete_reply(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A one-item reply move's data (reply, reply_on_spot, given by `outcome`) with the required
+    elements it does not give filled in (reply_data); a reply with `items` and other moves'
+    data as they are."""
+    if kind in ("reply", "reply_on_spot") and "items" not in data and isinstance(data.get("outcome"), str):
+        return {**reply_data(data["outcome"]), **data}
+    return data
 
 
 # what a bulk-intake line says of the application besides its subject (Art 29)

@@ -52,7 +52,7 @@ def line(i: int, received="2026-03-02", events=(), **over) -> str:
 CLOSED_HISTORY = [
     {"move": "accept", "on": "2026-03-03", "actor": "c1"},
     {"move": "sign_off", "on": "2026-03-05", "actor": "r1", "data": {"decision": "disclose"}},
-    {"move": "reply", "on": "2026-03-10", "actor": "h1", "data": {"outcome": "disclosed"}},
+    {"move": "reply", "on": "2026-03-10", "actor": "h1", "data": f.reply_data("disclosed")},
 ]
 
 
@@ -105,7 +105,7 @@ def test_all_or_nothing_reports_every_bad_line_by_number_and_writes_nothing(dist
         line(4, applicant={"kind": "natural_person", "name": "无证件"}),
         line(5, received="2027-01-04"),
         line(6, events=[{"move": "reply", "on": "2026-03-03", "actor": "c1",
-                         "data": {"outcome": "disclosed"}}]),
+                         "data": f.reply_data("disclosed")}]),
         line(7, subject="长" * 5001),
         line(77, subject="空\x00字符"),
         line(8),

@@ -215,9 +215,11 @@ def good_data(draw, kind: str, on: dt.date) -> dict[str, Any]:
     """Data a move accepts (whether the move itself is allowed depends on the case)."""
     reasons = {"reasons": "工作量大"}
     if kind == "reply_on_spot":
-        return {"outcome": draw(st.sampled_from(ON_SPOT_OUTCOMES))}
+        return f.reply_data(draw(st.sampled_from(ON_SPOT_OUTCOMES)))
     if kind == "reply":
-        return {"outcome": draw(st.sampled_from(REPLY_OUTCOMES)), "right_agency": "区市场监管局"}
+        outcome = draw(st.sampled_from(REPLY_OUTCOMES))
+        return f.reply_data(outcome, **({"right_agency": "区市场监管局"}
+                                        if outcome == "unavailable.not_this_agency" else {}))
     if kind == "request_correction":
         return {"items": "写明文件名称"}
     if kind == "consult":

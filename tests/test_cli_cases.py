@@ -275,7 +275,8 @@ def test_full_path_accept_sign_off_reply_closes_with_outcome_label(office):
     ok("case", "step", no, "sign_off", "--as", "r1", "--on", "2026-11-10",
        "--data", "decision=disclose")
     res = ok("case", "step", no, "reply", "--as", "h1", "--on", "2026-11-12",
-             "--data", "outcome=disclosed")
+             "--data", "outcome=disclosed", "--data", "provided=某地块征收补偿方案全文",
+             "--data", "form=paper", "--data", "delivery=in_person")
     assert "已办结" in res.stdout and "予以公开" in res.stdout
 
     shown = json.loads(ok("case", "show", "--as", "c1", no, "--json").stdout)

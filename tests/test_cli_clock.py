@@ -123,3 +123,26 @@ def test_foi_clock_does_not_import_prefect(clean_db, tmp_path):
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip().endswith("NO-PREFECT")
     assert '"reply_due": "2026-10-29"' in res.stdout
+
+
+def test_foi_clock_with_nothing_loaded_imports_neither_sqlalchemy_nor_prefect(tmp_path):
+    """`foi clock` stays quick: with no loaded calendar year (no database file) it reads the
+    shipped calendar without SQLAlchemy and imports no other sub-command's module."""
+    code = ("import sys; from foi_workflow.cli.main import app\n"
+            "try:\n    app(['clock', '--received', '2026-09-25', '--json'])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('sqlalchemy', 'prefect', 'foi_workflow.cli.case_cmd') if m in sys.modules))")
+    env = {**os.environ, "FOI_DATABASE_URL": f"sqlite:///{tmp_path / 'absent.sqlite3'}"}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert '"reply_due": "2026-10-29"' in res.stdout
+    assert res.stdout.strip().endswith("[]")
+    assert not (tmp_path / "absent.sqlite3").exists()
+
+
+def test_clock_default_database_url_is_the_storage_default():
+    from foi_workflow.cli import clock_cmd
+    from foi_workflow.storage import db
+
+    assert clock_cmd.DEFAULT_URL == db.DEFAULT_URL

@@ -36,6 +36,7 @@ TODAY = "2026-06-30"
 AGENCY = "XQ-GOV"
 CLERK, HEAD, REVIEWER, ADMIN = "xq-clerk", "xq-head", "xq-reviewer", "xq-admin"
 OTHER_CLERK, OTHER_HEAD = "tg-clerk", "tg-head"  # staff of another government
+ASKED = {"form": "paper", "delivery": "in_person"}  # what intake() applies for
 PERSON = {"kind": "natural_person", "name": "张三", "id_type": "passport", "id_number": "E12345678",
           "contact": "13812345678"}
 
@@ -165,7 +166,7 @@ def test_disclosed_after_sign_off(prefect_backend, steps, district):
     ok(steps.confidentiality_flow, case_no=case_no, decision="sign_off", staff=REVIEWER,
        on="2026-03-05", data={"decision": "disclose"})
     last = run(steps.reply_flow, case_no=case_no, decision="reply", staff=HEAD, on="2026-03-10",
-               data={"outcome": "disclosed"})
+               data=f.reply_data("disclosed", asked=ASKED))
     assert last.is_completed() and last.result()["outcome"] == "disclosed"
     assert_followable(last, case_no, f"reply-{case_no}-reply")
     done = ok(steps.case_step_flow, case_no=case_no, move="reply_delivered", staff=CLERK,
@@ -193,7 +194,7 @@ def test_correction_then_corrected_request_then_reply(prefect_backend, steps, di
     assert r["state"] == "received" and r["reply_due"] > first_due  # counted again in full
     ok(steps.review_flow, case_no=case_no, decision="accept", staff=CLERK, on="2026-03-17")
     ok(steps.reply_flow, case_no=case_no, decision="reply", staff=HEAD, on="2026-03-20",
-       data={"outcome": "unavailable.not_held"})
+       data=f.reply_data("unavailable.not_held"))
 
     row, kinds, _case = final(case_no)
     assert (row.state, row.outcome) == ("closed", "unavailable.not_held")
@@ -211,7 +212,7 @@ def test_third_party_objection_leads_to_withholding(prefect_backend, steps, dist
     ok(steps.confidentiality_flow, case_no=case_no, decision="sign_off", staff=REVIEWER,
        on="2026-03-23", data={"decision": "withhold", "ground": "third_party_rights"})
     r = ok(steps.reply_flow, case_no=case_no, decision="reply", staff=HEAD, on="2026-03-24",
-           data={"outcome": "withheld.third_party_rights"})
+           data=f.reply_data("withheld.third_party_rights"))
     assert r["outcome"] == "withheld.third_party_rights"
 
     row, _kinds, case = final(case_no)
@@ -239,7 +240,7 @@ def test_domain_refusals_fail_the_run_with_the_chinese_message(prefect_backend, 
 
     # the rules refuse: disclosing needs the confidentiality sign-off first
     state = run(steps.reply_flow, case_no=case_no, decision="reply", staff=HEAD, on="2026-03-05",
-                data={"outcome": "disclosed"})
+                data=f.reply_data("disclosed", asked=ASKED))
     assert state.is_failed()
     assert "公开、部分公开或不予公开须经保密审查签发" in state.message
     exc = state.result(raise_on_failure=False)
@@ -250,13 +251,13 @@ def test_domain_refusals_fail_the_run_with_the_chinese_message(prefect_backend, 
 
     # the stage flow refuses a move of another stage before touching the case
     state = run(steps.review_flow, case_no=case_no, decision="reply", staff=HEAD, on="2026-03-05",
-                data={"outcome": "already_public"})
+                data=f.reply_data("already_public"))
     assert state.is_failed() and "不属于审查环节" in state.message
 
     # called plainly (no return_state) the domain error itself is raised
     with pytest.raises(RuleViolation, match="本案尚未完成保密审查"):
         steps.reply_flow(case_no=case_no, decision="reply", staff=HEAD, on="2026-03-05",
-                         data={"outcome": "disclosed"})
+                         data=f.reply_data("disclosed", asked=ASKED))
 
     row, kinds, _case = final(case_no)
     assert (row.state, kinds) == ("received", ["register"])  # nothing was recorded
@@ -301,7 +302,7 @@ def test_a_step_flow_run_for_staff_of_another_agency_is_refused_with_the_rule_an
     assert rule_text(Action.CASE_STEP) in state.message and OTHER_CLERK in state.message
     # a head (and admin) of another government fares no better, in any stage
     state = run(steps.reply_flow, case_no=case_no, decision="reply", staff=OTHER_HEAD,
-                on="2026-03-03", data={"outcome": "already_public"})
+                on="2026-03-03", data=f.reply_data("already_public"))
     assert state.is_failed() and rule_text(Action.CASE_STEP) in state.message
     # nor may they register an application for this agency
     before = case_count()

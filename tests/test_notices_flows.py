@@ -24,7 +24,7 @@ def test_a_step_flow_returns_the_files_of_the_notice_it_issued(prefect_backend, 
     assert ok(steps.review_flow, case_no=case_no, decision="accept", staff=CLERK,
               on="2026-03-03")["notices"] == []
     done = ok(steps.reply_flow, case_no=case_no, decision="reply", staff=HEAD, on="2026-03-10",
-              data={"outcome": "unavailable.not_held"}, request_id="flow-reply-1")
+              data=factories.reply_data("unavailable.not_held"), request_id="flow-reply-1")
     (reply,) = done["notices"]
     assert reply["kind"] == "reply" and "〔2026〕2号" in reply["doc_no"]
     files = {fmt: Path(p) for fmt, p in reply["files"].items()}
@@ -37,6 +37,6 @@ def test_a_step_flow_returns_the_files_of_the_notice_it_issued(prefect_backend, 
         assert row.docx_sha256 == hashlib.sha256(files["docx"].read_bytes()).hexdigest()
     # the same request again: no second notice, the same files (checked against the register)
     again = ok(steps.reply_flow, case_no=case_no, decision="reply", staff=HEAD, on="2026-03-10",
-               data={"outcome": "unavailable.not_held"}, request_id="flow-reply-1")
+               data=factories.reply_data("unavailable.not_held"), request_id="flow-reply-1")
     assert [n["key"] for n in again["notices"]] == [reply["key"]]
     assert again["notices"][0]["sha256"] == reply["sha256"]

@@ -60,7 +60,7 @@ def item(decision: str, **over: Any) -> dict[str, Any]:
     required, optional = replies.ELEMENTS[decision]
     out: dict[str, Any] = {"no": 1, "decision": decision}
     for k in (*required, *optional):
-        if k != "files":
+        if k in VALUES:  # files are numbered per case; a duplicate's earlier_case is a case's number
             out[k] = VALUES[k]
     out.update(over)
     return out
@@ -83,6 +83,12 @@ def _before(decision: str) -> list[tuple[str, str, D, dict[str, Any]]]:
 
 
 def replied(url: str, decision: str, **over: Any) -> tuple[str, Any]:
+    """A case replied with `decision`'s elements (VALUES); a duplicate (36(6)) names an earlier
+    case of the same applicant answered on 2026-01-05, whose reply the service looks up."""
+    if decision == "not_processed.duplicate" and "earlier_case" not in over:
+        earlier = new_case(url, received=D(2025, 12, 29))
+        step(url, earlier, "reply", "h1", D(2026, 1, 5), outcome="unavailable.not_held")
+        over = {"earlier_case": earlier, **over}
     case_no = new_case(url)
     for move, who, on, data in _before(decision):
         step(url, case_no, move, who, on, **data)
@@ -98,7 +104,7 @@ def test_every_reply_decision_states_its_required_elements_in_the_pdf(office, de
     found = texts(render(url, rec.key, tmp_path))
     required, optional = replies.ELEMENTS[decision]
     for k in (*required, *optional):
-        if k != "files":
+        if k in VALUES:
             assert_everywhere(found, SHOWN.get(k, VALUES[k]))
     assert_everywhere(found, case_no, rec.doc_no, factories.CONTACT["contact_phone"])
     article = replies.OUTCOMES[decision].article

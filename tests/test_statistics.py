@@ -75,9 +75,9 @@ def history(agency: str, received: dt.date, close_after: int | None, outcome: st
         events = [{"move": "accept", "on": received.isoformat(), "actor": c},
                   {"move": "sign_off", "on": received.isoformat(), "actor": r,
                    "data": {"decision": decision, **({"ground": ground} if ground else {})}},
-                  {"move": "reply", "on": closed.isoformat(), "actor": h, "data": {"outcome": outcome}}]
+                  {"move": "reply", "on": closed.isoformat(), "actor": h, "data": factories.reply_data(outcome)}]
     else:
-        events = [{"move": "reply", "on": closed.isoformat(), "actor": h, "data": {"outcome": outcome}}]
+        events = [{"move": "reply", "on": closed.isoformat(), "actor": h, "data": factories.reply_data(outcome)}]
     if remedy is not None:
         kind, results, after = remedy
         if kind == "litigation_direct" and outcome in OUTCOMES and OUTCOMES[outcome].refusal:

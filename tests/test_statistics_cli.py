@@ -209,7 +209,7 @@ def _cases_2025(url):
                            "events": events, **factories.BULK_APPLICATION}, ensure_ascii=False)
 
     reply = lambda agency, on, outcome: [{"move": "reply", "on": on, "actor": staff[agency][1],
-                                          "data": {"outcome": outcome}}]
+                                          "data": factories.reply_data(outcome)}]
     lines = [line(1, "yuci", "commercial", "2025-03-02", reply("yuci", "2025-03-20", "unavailable.not_held")),
              line(2, "yuci-bgs", "research", "2025-05-06", reply("yuci-bgs", "2025-05-08", "already_public")),
              line(3, "yuci-bgs", "legal_services", "2025-12-29", []),

@@ -38,7 +38,7 @@ def district(clean_db, monkeypatch):
          "handler": f"{agency}-c", "applicant": factories.bulk_applicant("commercial", f"公司{n}", n),
          "events": events, **factories.BULK_APPLICATION},
         ensure_ascii=False)
-    reply = [{"move": "reply", "on": "2025-04-03", "actor": "gov-h", "data": {"outcome": "already_public"}}]
+    reply = [{"move": "reply", "on": "2025-04-03", "actor": "gov-h", "data": factories.reply_data("already_public")}]
     for agency, lines in (("gov", [line(1, "gov", "2025-04-01", reply)]), ("edu", [line(2, "edu", "2025-12-30", [])])):
         report = bulk.import_register(bulk.ImportRegister(lines), factories.uow(clean_db),
                                       factories.principal(clean_db, f"{agency}-a"))

@@ -15,6 +15,8 @@ from foi_workflow.domain.case import (
 from foi_workflow.domain.errors import FoiError, InputError
 from foi_workflow.domain.outcomes import OUTCOMES, REPORT_ROWS
 
+from ..factories import complete_reply
+
 D = dt.date
 TODAY = D(2026, 11, 29)
 R = D(2026, 3, 2)        # a Monday; 2019 rules; reply due 2026-03-30 (no holidays in March)
@@ -25,7 +27,8 @@ CLERK, REVIEWER, HEAD, SUPERVISOR = Role.CLERK, Role.REVIEWER, Role.HEAD, Role.S
 
 
 def mv(kind, on, actor="c1", role=CLERK, /, **data):
-    return (kind, on, actor, role, data)
+    """A move; a one-item reply given by its outcome gets its required elements (reply_data)."""
+    return (kind, on, actor, role, complete_reply(kind, data))
 
 
 # what every application asks (Art 29): one item, the form and the delivery method

@@ -16,6 +16,8 @@ from foi_workflow.domain.case import (
 from foi_workflow.domain.errors import FoiError
 from foi_workflow.domain.outcomes import OUTCOMES, REPORT_ROWS
 
+from ..factories import reply_data
+
 D = dt.date
 TODAY = D(2026, 11, 29)
 CAL = build_calendar()  # the same cached object as the `calendar` fixture
@@ -47,6 +49,14 @@ def move_data(draw, move: str, on: dt.date):
     # Art 35 deadlines are drawn on working days only (see the report: a non-working `due`
     # becomes a non-working reply_due).
     due = working_day_on_or_after(on + dt.timedelta(days=draw(st.integers(0, 90))))
+    if move in ("reply", "reply_on_spot"):
+        # a reply with its decision's required elements, now and then one left out
+        outcome = draw(st.sampled_from(sorted(OUTCOMES) + ["disclosed", "partial", "bogus"]))
+        data = reply_data(outcome)
+        required = [k for k in data if k != "outcome"]
+        if required and draw(st.integers(0, 3)) == 0:
+            data.pop(draw(st.sampled_from(required)))
+        return data
     return {
         "outcome": draw(st.sampled_from(sorted(OUTCOMES) + ["disclosed", "partial", "bogus"])),
         "decision": draw(st.sampled_from(["disclose", "partial", "withhold", "shred"])),

@@ -16,6 +16,8 @@ from foi_workflow.domain.case import (
 )
 from foi_workflow.domain.errors import FoiError
 
+from ..factories import complete_reply
+
 D = dt.date
 TODAY = D(2026, 11, 29)
 R = D(2026, 3, 2)  # a Monday, 2019 rules; no holidays in March 2026
@@ -24,7 +26,8 @@ APPLICATION = {"form": "electronic", "delivery": "online"}
 
 
 def mv(kind, on, actor="c1", role=CLERK, /, **data):
-    return (kind, on, actor, role, data)
+    """A move; a one-item reply given by its outcome gets its required elements (reply_data)."""
+    return (kind, on, actor, role, complete_reply(kind, data))
 
 
 def register(on=R, channel="online", items=("某地块征收补偿方案",)):

@@ -207,7 +207,7 @@ def test_a_clerk_registers_and_accepts_a_reviewer_signs_off_the_head_replies_and
 
     sign_in_as(d, site, "h1")
     d.get(case_url)
-    make_move(d, "reply", outcome="disclosed")
+    make_move(d, "reply", outcome="disclosed", provided="《某地块征收补偿方案》全文", form="paper", delivery="post")
     assert "已办理“答复”" in flash(d)
     assert "已办结" in d.page_source
 
@@ -256,7 +256,8 @@ def test_every_page_has_no_serious_or_critical_accessibility_violation(site, bro
     browser.get(site + "/login")
     axe_check(browser)
     sign_in_as(browser, site, "c1")
-    for path in ("/", "/register", f"/cases/{case_no}", "/board", "/password", "/search?q=nothing"):
+    for path in ("/", "/register", f"/cases/{case_no}", "/board", "/password", "/search?q=nothing",
+                 "/bulk", "/find?q=%E6%9F%90"):
         browser.get(site + path)
         axe_check(browser)
 
@@ -274,3 +275,86 @@ def test_a_supervisor_finds_the_overdue_case_on_the_board_and_opens_it(site, bro
     link.click()
     assert browser.find_element(By.TAG_NAME, "h1").text == f"案件 {case_no}"
     assert "您目前没有可在本案办理的事项" in browser.page_source
+
+
+def fill_move(driver, kind: str, /, **fields: str) -> None:
+    """make_move for forms with date fields: a date is set as the input's value (the typed form
+    of a date input depends on the browser's locale)."""
+    from selenium.webdriver.common.by import By
+
+    box = by_id(driver, f"move-{kind}")
+    if box.get_attribute("open") is None:
+        box.find_element(By.TAG_NAME, "summary").click()
+    for name, value in fields.items():
+        el = by_id(driver, f"{kind}-{name}")
+        if el.tag_name == "select":
+            choose(driver, el.get_attribute("id"), value)
+        elif el.get_attribute("type") == "date":
+            driver.execute_script("arguments[0].value = arguments[1];", el, value)
+        else:
+            el.clear()
+            el.send_keys(value)
+    submit(driver, box.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert "已办理" in flash(driver), (kind, [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".error")])
+
+
+def test_a_clerk_takes_a_two_item_application_through_correction_consultation_sign_off_extension_and_reply(
+        site, browser, downloads):
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    sign_in_as(d, site, "c1")
+    d.get(site + "/register")
+    choose(d, "r-channel", "letter")
+    by_id(d, "r-items").send_keys("某地块征收补偿方案\n某路拓宽工程批复")
+    choose(d, "r-form", "paper")
+    choose(d, "r-delivery", "post")
+    choose(d, "r-a_kind", "commercial")
+    by_id(d, "r-a_name").send_keys("某公司")
+    choose(d, "r-a_id_type", "credit_code")
+    by_id(d, "r-a_id_number").send_keys(f.CREDIT_CODE)
+    by_id(d, "r-a_contact_person").send_keys("王经理")
+    by_id(d, "r-a_phone").send_keys("13912345678")
+    by_id(d, "r-a_address").send_keys("山西省晋中市榆次区顺城街1号")
+    by_id(d, "r-a_postcode").send_keys("030600")
+    submit(d, d.find_element(By.CSS_SELECTOR, "button[formaction='/register/check']"))
+    assert "核对提示" in d.page_source and "未找到同一申请人" in d.page_source  # the hints, nothing saved yet
+    assert by_id(d, "r-a_name").get_attribute("value") == "某公司"
+    submit(d, d.find_element(By.XPATH, "//button[text()='登记']"))
+    assert flash(d).startswith("已登记：" + AGENCY), d.page_source[:3000]
+    case_url = d.current_url
+    assert "某路拓宽工程批复" in d.page_source
+
+    day = TODAY.isoformat()
+    fill_move(d, "request_correction", items="请写明第二项批复的文号或作出年份")
+    fill_move(d, "record_delivery", notice="correction", method="post", tracking="EA123456789CN", received=day)
+    assert "EA123456789CN" in by_id(d, "h-deliveries").find_element(By.XPATH, "..").text
+    fill_move(d, "correction_received")
+    fill_move(d, "accept")
+    fill_move(d, "consult", kind="third_party", party="某公司（被征收人）")
+    fill_move(d, "consultation_answered", answer="consent")
+
+    sign_in_as(d, site, "r1")
+    d.get(case_url)
+    fill_move(d, "sign_off", decision="disclose")
+
+    sign_in_as(d, site, "h1")
+    d.get(case_url)
+    fill_move(d, "extend", days="15", reasons="征求第三方意见，需延长答复期限")
+    item = {"outcome": "disclosed", "form": "paper", "delivery": "post"}
+    fill_move(d, "reply", **{f"i{n}_{k}": v for n in (1, 2) for k, v in item.items()},
+              i1_provided="《某地块征收补偿方案》全文", i2_provided="《某路拓宽工程批复》全文")
+    assert "已办结" in d.page_source
+
+    links = d.find_elements(By.PARTIAL_LINK_TEXT, "下载 PDF")
+    kinds = [r.text for r in d.find_elements(By.CSS_SELECTOR, "section[aria-labelledby=h-notices] tbody tr")]
+    assert any("补正" in k for k in kinds) and any("延期" in k for k in kinds) and any("答复" in k for k in kinds)
+    before = set(downloads.iterdir())
+    for link in links:
+        link.click()
+    for _ in range(200):
+        new = [p for p in set(downloads.iterdir()) - before if p.suffix == ".pdf"]
+        if len(new) >= len(links):
+            break
+        time.sleep(0.1)
+    assert len(new) == len(links) and all(p.read_bytes()[:5] == b"%PDF-" for p in new)

@@ -17,6 +17,7 @@ from ..labels import METHOD_LABELS, date_label, fmt_date
 from .common import EXIT_BAD_INPUT, print_json, user_errors
 
 MANUAL_EXCLUSION = "指定的不计算期间"
+DEFAULT_URL = "sqlite:///foi.sqlite3"  # = storage.db.DEFAULT_URL (a test keeps them equal)
 BATCH_KEYS = {"received", "rules", "exclude", "extension"}
 
 
@@ -41,9 +42,9 @@ def _calendar() -> WorkingCalendar:
     import os
 
     from ..calendar_data.service import current_calendar
-    from ..storage.db import DEFAULT_URL
 
-    # the what-if calculator stays light: the database URL alone, not the whole Settings
+    # the what-if calculator stays light: the database URL alone, not the whole Settings, and no
+    # SQLAlchemy when the database holds no loaded year (storage.db.DEFAULT_URL, not imported)
     return current_calendar(os.environ.get("FOI_DATABASE_URL") or DEFAULT_URL)
 
 

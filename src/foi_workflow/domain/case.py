@@ -477,14 +477,14 @@ def _reply_on_spot(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySett
                       f"收到日为 {case.received}，不是当场")
     cmd, checked = _checked_reply(case, cmd)
     outcome = _reply_outcome(case, cmd)
-    if checked and checked.reviewed:
+    if checked.reviewed:
         outcome = checked.reviewed  # an item that needs the confidentiality review
     if outcome == "not_processed.excessive":
         raise _refuse("outcome", ART35_RULE, "不得当场以申请数量、频次明显超过合理范围为由不予处理")
     if outcome in NEEDS_SIGN_OFF:
         raise _refuse("outcome", "当场答复限于不需保密审查的情形（已公开、不掌握、非本机关等）",
                       f"“{OUTCOMES[outcome].label}”须经保密审查")
-    return {"outcome": outcome, **_right_agency(outcome, cmd), **(checked.event_data() if checked else {})}, \
+    return {"outcome": outcome, **_right_agency(outcome, cmd), **checked.event_data()}, \
         f"第三十三条第一款；{OUTCOMES[outcome].article}"
 
 
@@ -791,21 +791,27 @@ def _right_agency(outcome: str, cmd: Command) -> dict[str, str]:
     return {}
 
 
-def _checked_reply(case: Case, cmd: Command) -> tuple[Command, replies.CheckedReply | None]:
+def _checked_reply(case: Case, cmd: Command) -> tuple[Command, replies.CheckedReply]:
     """The reply's per-item decisions checked (domain/replies.py: every item decided, each with
     the elements the law requires), the command carrying the case's outcome derived from them.
-    A reply without `items` on a one-item case is its single outcome, as before."""
-    if "items" not in cmd.data and len(case.items) <= 1:
-        return cmd, None
-    checked = replies.check_reply(case.items, cmd.data, corrected=bool(case.correction_received),
-                                  requested={"form": case.form, "delivery": case.delivery})
-    return replace(cmd, data={**cmd.data, "outcome": checked.outcome}), checked
+    A one-item case may give its item's decision and elements at the top level (`outcome`,
+    `search`, …): a missing element is refused naming that field and its rule."""
+    given = cmd.data.get("outcome")
+    if isinstance(given, str) and given in OWN_MOVE_OUTCOMES:
+        _reply_outcome(case, cmd)  # refused: the outcome has its own move
+    data, flat = replies.one_item_reply(cmd.data) if len(case.items) <= 1 else (dict(cmd.data), False)
+    try:
+        checked = replies.check_reply(case.items, data, corrected=bool(case.correction_received),
+                                      requested={"form": case.form, "delivery": case.delivery})
+    except replies.ReplyError as err:
+        raise replies.top_level(err) if flat else err from None
+    return replace(cmd, data={**data, "outcome": checked.outcome}), checked
 
 
 def _reply(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
     cmd, checked = _checked_reply(case, cmd)
     outcome = _reply_outcome(case, cmd)
-    reviewed = checked.reviewed if checked else outcome  # what the confidentiality review must match
+    reviewed = checked.reviewed  # what the confidentiality review must match
     if reviewed in NEEDS_SIGN_OFF:
         if case.state != State.IN_PROCESS or not case.signed_off_by:
             raise _refuse("outcome", "公开、部分公开或不予公开须经保密审查签发", "本案尚未完成保密审查")
@@ -822,7 +828,7 @@ def _reply(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) ->
             raise _refuse("outcome", "收费的申请须缴费后提供信息", "信息处理费尚未缴纳")
     if case.pending_consultations and reviewed in NEEDS_SIGN_OFF:
         raise _refuse("kind", "征求意见答复或期限届满后方可答复", "仍有未答复的征求意见")
-    return {"outcome": outcome, **_right_agency(outcome, cmd), **(checked.event_data() if checked else {})}, \
+    return {"outcome": outcome, **_right_agency(outcome, cmd), **checked.event_data()}, \
         OUTCOMES[outcome].article
 
 

@@ -58,6 +58,8 @@ FIELDS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "search": ("检索情况（检索的范围、方式和结果）", "第三十六条第（四）项：经检索没有所申请公开信息的，告知申请人该政府信息不存在"),
     "right_agency": ("负责公开该信息的机关名称", "第三十六条第（五）项：能够确定负责公开该政府信息的行政机关的，告知申请人该行政机关的名称、联系方式"),
     "right_agency_contact": ("负责公开机关的联系方式", "第三十六条第（五）项"),
+    "earlier_case": ("此前申请的案件编号（同一申请人、本机关已答复的案件）",
+                     "第三十六条第（六）项：重复申请的，写明此前就该申请作出的答复（由此前的案件查得文号和日期）"),
     "earlier_doc_no": ("此前答复的文号", "第三十六条第（六）项：告知申请人不予重复处理，须写明此前的答复"),
     "earlier_date": ("此前答复的日期", "第三十六条第（六）项"),
     "channel": ("应通过的渠道", "第三十六条第（七）项、第三十九条：告知申请人通过相应渠道提出或获取"),
@@ -78,7 +80,9 @@ ELEMENTS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = MappingProxyTy
     "unavailable.needs_creation": _REASONS,
     "unavailable.still_unclear": _REASONS,
     "not_processed.petition": (("reasons", "channel"), ()),
-    "not_processed.duplicate": (("earlier_doc_no", "earlier_date"), ()),
+    # the service looks the earlier reply up from `earlier_case` (services/case_management.py);
+    # a legacy register (bulk intake) states its number and date as recorded
+    "not_processed.duplicate": (("earlier_doc_no", "earlier_date"), ("earlier_case",)),
     "not_processed.publication": (("reasons", "channel"), ()),
     "not_processed.excessive": _REASONS,
     "not_processed.confirm_or_reissue": _REASONS,
@@ -253,6 +257,30 @@ def check_reply(items_of_case: Iterable[Any], reply_data: Mapping[str, Any], *,
     reviewed_items = [d for d in decisions if d in NEEDS_SIGN_OFF]
     reviewed = case_outcome(reviewed_items) if reviewed_items else ""
     return CheckedReply(items, outcome, reviewed)
+
+
+def one_item_reply(reply_data: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """A reply whose one item's decision and elements are at the top level (`outcome`, `search`,
+    …, allowed for a one-item case) as `items: [{no: 1, decision, …}]`; the other keys stay.
+    Returns the reply data and whether it was rewritten (a reply with `items` is kept)."""
+    if "items" in reply_data:
+        return dict(reply_data), False
+    item: dict[str, Any] = {"no": 1, "decision": reply_data.get("outcome")}
+    item.update((k, v) for k, v in reply_data.items() if k in FIELDS)
+    rest = {k: v for k, v in reply_data.items() if k not in FIELDS and k != "outcome"}
+    return {**rest, "items": [item]}, True
+
+
+def top_level(err: ReplyError) -> ReplyError:
+    """The error of a one-item reply given at the top level, naming its own fields (`search`,
+    `outcome`) rather than `items[1].…`."""
+    field = err.field
+    if field.startswith("items[1]."):
+        field = field[len("items[1]."):]
+        field = "outcome" if field == "decision" else field
+    elif field in ("items", "items[1]"):
+        field = "outcome"
+    return ReplyError(field, err.rule, err.message)
 
 
 def attachment_numbers(items: Iterable[Mapping[str, Any]]) -> list[int]:

@@ -21,6 +21,7 @@ from ..domain.clock import Schedule
 from ..domain.errors import InputError
 from ..domain.outcomes import OUTCOMES
 from ..domain.replies import DELIVERIES, FORMS, attachment_numbers
+from ..domain.replies import ELEMENTS as REPLY_ELEMENTS
 from ..domain.rulepacks import pack_by_id
 from ..domain.settings import (CONTACT_FIELDS, CONTACT_RULE, PAYMENT_REQUIRED, PAYMENT_RULE, SETTING_LABELS,
                                AgencySettings)
@@ -179,7 +180,9 @@ def _decisions(f: Facts) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     for item in raw:
         o = OUTCOMES[item["decision"]]
         ground = item.get("ground", "")
-        d = {k: v for k, v in item.items() if k != "files"}
+        # an optional element of the decision the reply leaves out is empty (its template tests it)
+        d = {**{k: "" for k in REPLY_ELEMENTS.get(item["decision"], ((), ()))[1] if k != "files"},
+             **{k: v for k, v in item.items() if k != "files"}}
         d.update({
             "description": descriptions[item["no"] - 1] if item["no"] <= len(descriptions) else "",
             "label": o.label, "article": o.article if o.article.startswith("第") else "",

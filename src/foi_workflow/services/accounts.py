@@ -103,6 +103,32 @@ def set_agency_contact(cmd: SetAgencyContact, uow: UnitOfWork, principal: Princi
     return settings
 
 
+ALERT_DAYS_RULE = "答复期限到期提醒提前量为1–20个工作日"
+
+
+@dataclass(frozen=True)
+class SetAgencyAlertDays:
+    code: str
+    days: int
+
+
+def set_agency_alert_days(cmd: SetAgencyAlertDays, uow: UnitOfWork, principal: Principal) -> AgencySettings:
+    """How many working days ahead a reply due is flagged 即将到期 (the sweep and the board);
+    an admin of the agency or above it."""
+    from ..storage.models import AgencyRow
+
+    found = _agency(uow, cmd.code, "code")
+    _manage(uow, principal, found.id, found.code)
+    if isinstance(cmd.days, bool) or not isinstance(cmd.days, int) or not 1 <= cmd.days <= 20:
+        raise InputError("alert_working_days", ALERT_DAYS_RULE, f"无效的天数 {cmd.days!r}")
+    row = uow.session.get(AgencyRow, found.id)
+    assert row is not None
+    settings = AgencySettings(**{**(row.settings or {}), "alert_working_days": cmd.days})
+    row.settings = asdict(settings)
+    uow.session.flush()
+    return settings
+
+
 # ----- accounts -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -114,3 +114,31 @@ def for_case(session: Session, case_id: int) -> list[dict[str, Any]]:
     rows = session.scalars(select(AttachmentRow).where(AttachmentRow.case_id == case_id)
                            .order_by(AttachmentRow.no)).all()
     return [_as_dict(a) for a in rows]
+
+
+def read(case_no: str, no: int, uow: UnitOfWork, principal: Principal) -> tuple[dict[str, Any], bytes]:
+    """One attachment of a case and its bytes, for a person who may read the case (Action.CASE_READ;
+    logged). A case of another agency answers like an unknown one (and the attempt is logged)."""
+    from ..domain.policy import NotFound, allowed
+    from . import access
+
+    refused: dict[str, Any] | None = None
+    with uow:
+        session = uow.session
+        try:
+            row, _events, _case = cases.load(session, case_no)
+        except NotFound:
+            row = None
+            refused = {"target": str(case_no)[:80], "agency_id": principal.agency_id or None, "outcome": "missing"}
+        if row is not None and not allowed(principal, Action.CASE_READ, uow.directory.agency_path(row.agency_id)):
+            refused = {"target": row.case_no, "agency_id": row.agency_id, "case_id": row.id, "outcome": "refused"}
+        if refused is None and row is not None:
+            att = session.scalar(select(AttachmentRow).where(AttachmentRow.case_id == row.id, AttachmentRow.no == no))
+            if att is None:
+                raise NotFound("no", "须为本案已登记的附件序号", f"本案没有附件 {no}")
+            data = FileStore(files_dir(uow.settings)).get(att.sha256)
+            access.record(uow, principal, "attachment.read", agency_id=row.agency_id, case_id=row.id,
+                          applicant_id=row.applicant_id, target=f"{row.case_no}#{no}")
+            return _as_dict(att), data
+    access.record_refused(uow, principal, "attachment.read", **refused)
+    raise NotFound("case_no", "须为已登记、且本人有权查阅的案件编号", f"未知的案件“{str(case_no)[:60]}”")

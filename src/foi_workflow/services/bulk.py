@@ -37,7 +37,7 @@ from ..storage.models import (AgencyRow, ApplicantRow, CaseContactRow, CaseEvent
                               StaffRoleRow, StaffRow)
 from ..storage.numbering import hold_events, reserve_ids, take_numbers
 from ..storage.uow import UnitOfWork
-from .cases import REQUEST_ID_RULE, alert_marks, check_subject, derived_columns, session_calendar
+from .cases import REQUEST_ID_RULE, alert_marks, check_subject, derived_columns, nth_in_month, session_calendar
 
 LINE_KEYS = {"agency", "received", "channel", "subject", "items", "form", "delivery", "oral",
              "handler", "applicant", "events", "request_id"}
@@ -177,7 +177,31 @@ def _request_id(value: Any, field_name: str) -> str | None:
     return value
 
 
-def _check_line(n: int, raw: str, d: _Directory, calendar, today: dt.date) -> _Checked:
+class _MonthCounts:
+    """The per-request fee's count (109号) for a line's fee notice: the applicant's stored cases
+    of the month and the lines of this import ahead of it (services.cases.nth_in_month)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.stored: dict[str, int | None] = {}         # match key → stored applicant record
+        self.pending: dict[str, list[dt.date]] = defaultdict(list)  # this import's lines so far
+
+    def nth(self, applicant: Applicant, received: dt.date) -> int:
+        key = applicant.key
+        if key is None:  # an applicant recognised by nothing: a record of its own
+            return 1
+        if key not in self.stored:
+            self.stored[key] = self.session.scalar(select(ApplicantRow.id).where(ApplicantRow.match_key == key))
+        return nth_in_month(self.session, applicant_id=self.stored[key], received=received,
+                            pending=self.pending[key])
+
+    def add(self, applicant: Applicant, received: dt.date) -> None:
+        if applicant.key is not None:
+            self.pending[applicant.key].append(received)
+
+
+def _check_line(n: int, raw: str, d: _Directory, calendar, today: dt.date,
+                counts: _MonthCounts | None = None) -> _Checked:
     try:
         obj = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -227,6 +251,11 @@ def _check_line(n: int, raw: str, d: _Directory, calendar, today: dt.date) -> _C
         if not isinstance(data, dict):
             raise InputError(f"{where}.data", FORMAT_RULE, "data 应为 JSON 对象")
         rid = _request_id(e.get("request_id"), f"{where}.request_id")
+        if e.get("move") == "fee_notice":
+            # the per-request fee is computed from the applicant's count, never taken from the line
+            data = {k: v for k, v in data.items() if k != "nth_in_month"}
+            if data.get("method") == "per_request" and counts is not None:
+                data["nth_in_month"] = counts.nth(applicant, received)
         cmd = Command(str(e.get("move")), parse_date(e.get("on"), f"{where}.on"), who, who_roles, data)
         try:
             t = transition(t.case, cmd, calendar, today=today, settings=settings)
@@ -253,12 +282,13 @@ def import_register(cmd: ImportRegister, uow: UnitOfWork, principal: Principal, 
         directory = _Directory(session, principal)
         calendar = session_calendar(session)
         checked: list[_Checked] = []
+        counts = _MonthCounts(session)
         seen_ids: set[str] = set()
         for n, raw in enumerate(cmd.lines, 1):
             if not raw.strip():
                 continue
             try:
-                c = _check_line(n, raw, directory, calendar, today)
+                c = _check_line(n, raw, directory, calendar, today, counts)
             except _NotImporter as err:
                 raise PermissionDenied(err.field, err.rule, err.message) from None
             except FoiError as err:
@@ -272,6 +302,7 @@ def import_register(cmd: ImportRegister, uow: UnitOfWork, principal: Principal, 
                 continue
             seen_ids.update(ids)
             checked.append(c)
+            counts.add(c.applicant, c.received)
         if report.errors and cmd.all_or_nothing:
             return report
         fresh = _not_yet_imported(session, checked, seen_ids, report)

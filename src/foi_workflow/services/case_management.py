@@ -39,10 +39,13 @@ from ..storage.uow import UnitOfWork
 HANDLER_ROLES = frozenset({Role.CLERK, Role.HEAD})
 REASSIGN_RULE = "改派的承办人须为本机关在职、具有承办人或负责人角色的账户"
 TRANSFER_RULE = "转送须转至已登记的机关（机关代码）"
+EARLIER_REPLY_KEYS = ("earlier_doc_no", "earlier_date")
+DUPLICATE_RULE = ("第三十六条第（六）项：重复申请的，写明此前的答复——此前申请的案件编号（earlier_case）："
+                  "同一申请人向本机关提出、本机关已作出答复的案件")
 NOTICE_RULE = "送达的文书须为本案出具的文书：文书种类，或文书编号（<机关代码>-<年度>-N<序号>）、发文字号"
 # keys of a move's data that only the service may fill in (a form's values are dropped)
 SERVICE_KEYS = {"record_delivery": ("issued_on", "doc_no"), "transfer": ("from", "from_name", "to_name"),
-                "split": ("cases",)}
+                "split": ("cases",), "reply": EARLIER_REPLY_KEYS, "reply_on_spot": EARLIER_REPLY_KEYS}
 
 
 # ----- before the domain decides --------------------------------------------------------------
@@ -66,6 +69,48 @@ def _delivery(uow: UnitOfWork, row: CaseRow, events: list[Event], case: Case, da
     if notice.kind in rules.CONSULTATION_NOTICES:
         data["index"] = sum(1 for e in events if e.kind == "consult" and e.seq < notice.event_seq)
     return data
+
+
+def _earlier_reply(uow: UnitOfWork, row: CaseRow, events: list[Event], case: Case, data: dict) -> dict:
+    """A duplicate's (36(6)) earlier reply, looked up from the earlier case number given
+    (`earlier_case`): a case of the same applicant at this agency, answered by a reply notice;
+    its number and date go into the item (typed ones are dropped: SERVICE_KEYS)."""
+    if "items" in data:
+        if isinstance(data["items"], list):
+            data["items"] = [dict(i) if isinstance(i, Mapping) else i for i in data["items"]]
+        items = data["items"] if isinstance(data["items"], list) else []
+        targets = [(f"items[{i.get('no', k)}].", i) for k, i in enumerate(items, 1)
+                   if isinstance(i, dict) and i.get("decision") == "not_processed.duplicate"]
+        for _where, item in targets:
+            for key in EARLIER_REPLY_KEYS:
+                item.pop(key, None)
+    else:
+        targets = [("", data)] if data.get("outcome") == "not_processed.duplicate" else []
+    for where, item in targets:
+        item.update(earlier_reply(uow, row, item.get("earlier_case"), where + "earlier_case"))
+    return data
+
+
+def earlier_reply(uow: UnitOfWork, row: CaseRow, earlier_case: Any, field: str = "earlier_case") -> dict[str, str]:
+    """The earlier reply a duplicate of case `row` repeats: {earlier_case, earlier_doc_no,
+    earlier_date}, or InputError naming `field` and the rule."""
+    if not isinstance(earlier_case, str) or not earlier_case.strip():
+        raise InputError(field, DUPLICATE_RULE, "重复申请须写明此前申请的案件编号")
+    no = earlier_case.strip()
+    shown = no[:60] if no.isprintable() else repr(no)[:60]
+    earlier = uow.session.scalar(select(CaseRow).where(CaseRow.case_no == no)) if len(no) <= 60 else None
+    # another agency's case is named as unknown: its existence is not this agency's to learn
+    if earlier is None or earlier.agency_id != row.agency_id or earlier.id == row.id:
+        raise InputError(field, DUPLICATE_RULE, f"本机关没有案件“{shown}”")
+    if earlier.applicant_id is None or earlier.applicant_id != row.applicant_id:
+        raise InputError(field, DUPLICATE_RULE, f"案件 {no} 不是同一申请人提出的")
+    notice = uow.session.execute(
+        select(NoticeRow.doc_no, NoticeRow.issued_on)
+        .where(NoticeRow.case_id == earlier.id, NoticeRow.kind == "reply")
+        .order_by(NoticeRow.id.desc())).first()  # a corrected reply notice is the one in force
+    if notice is None:
+        raise InputError(field, DUPLICATE_RULE, f"案件 {no} 尚未作出答复（没有答复书）")
+    return {"earlier_case": no, "earlier_doc_no": notice.doc_no, "earlier_date": notice.issued_on.isoformat()}
 
 
 def _reassign(uow: UnitOfWork, row: CaseRow, events: list[Event], case: Case, data: dict) -> dict:
@@ -171,6 +216,7 @@ Prepare = Callable[[UnitOfWork, CaseRow, list, Case, dict], dict]
 After = Callable[[UnitOfWork, CaseRow, Event, Transition, Principal, dt.date], None]
 PREPARE: Mapping[str, Prepare] = MappingProxyType({
     "record_delivery": _delivery, "reassign": _reassign, "transfer": _transfer, "split": _split,
+    "reply": _earlier_reply, "reply_on_spot": _earlier_reply,
 })
 AFTER: Mapping[str, After] = MappingProxyType({
     "reassign": _set_handler, "transfer": _move_agency, "split": _register_parts,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -305,20 +305,33 @@ def register(cmd: Register, uow: UnitOfWork, principal: Principal, *,
     return _once(uow, work)
 
 
-def nth_in_month(session: Session, row: CaseRow) -> int:
+def nth_in_month(session: Session, row: CaseRow | None = None, *, applicant_id: int | None = None,
+                 received: dt.date | None = None, pending: Sequence[dt.date] = ()) -> int:
     """The case's ordinal among its applicant's requests received in the same calendar month
     (国办函〔2020〕109号, per request): the applicant's cases (one applicant record, many cases),
-    by receipt date, then by registration order."""
-    first = row.received.replace(day=1)
+    by receipt date, then by registration order.
+
+    `row`: a stored case (a step's fee notice). Or, for a case not yet stored (bulk intake):
+    its applicant's stored record (`applicant_id`, None for an applicant not yet stored) and its
+    receipt date; it is registered after the stored cases and after `pending`, the receipt
+    dates of the same applicant's cases ahead of it in the same import."""
+    case_id = None
+    if row is not None:
+        applicant_id, received, case_id = row.applicant_id, row.received, row.id
+        if applicant_id is None:
+            return 1
+    assert received is not None
+    first = received.replace(day=1)
     nxt = (first + dt.timedelta(days=32)).replace(day=1)
-    if row.applicant_id is None:
-        return 1
     rows = session.execute(select(CaseRow.id, CaseRow.received)
-                           .where(CaseRow.applicant_id == row.applicant_id,
+                           .where(CaseRow.applicant_id == applicant_id,
                                   CaseRow.received >= first, CaseRow.received < nxt)
-                           .order_by(CaseRow.received, CaseRow.id)).all()
-    ids = [r.id for r in rows]
-    return fees.nth_request_in_month([r.received for r in rows], ids.index(row.id))
+                           .order_by(CaseRow.received, CaseRow.id)).all() if applicant_id is not None else []
+    if case_id is not None:
+        ids = [r.id for r in rows]
+        return fees.nth_request_in_month([r.received for r in rows], ids.index(case_id))
+    dates = [r.received for r in rows] + list(pending) + [received]
+    return fees.nth_request_in_month(dates, len(dates) - 1)
 
 
 def load(session: Session, case_no: str) -> tuple[CaseRow, list[Event], Case]:

@@ -137,3 +137,29 @@ def recompute_open_cases(uow: UnitOfWork, principal: Principal, *,
             m.ok, m.error = False, err.text()
         report.moved.append(m)
     return report
+
+
+def moves_under(session, calendar) -> tuple[int, list[Moved]]:
+    """A dry run (reads only): (how many open cases were compared, those whose stored dates would
+    move under `calendar`, with the dates before and after). For the calendar-load preview
+    (calendar_data/service.preview_year); the caller holds the permission."""
+    agencies = {a.id: a for a in session.scalars(select(AgencyRow))}
+    settings = {i: directory.agency_settings(a) for i, a in agencies.items()}
+    ids = list(session.scalars(select(CaseRow.id).where(CaseRow.state != State.CLOSED.value)
+                               .order_by(CaseRow.id)))
+    out: list[Moved] = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        rows = session.scalars(select(CaseRow).where(CaseRow.id.in_(chunk)).order_by(CaseRow.id)).all()
+        history: dict[int, list] = {}
+        for ev in session.scalars(select(CaseEventRow).where(CaseEventRow.case_id.in_(chunk))
+                                  .order_by(CaseEventRow.case_id, CaseEventRow.seq)):
+            history.setdefault(ev.case_id, []).append(case_service._event(ev))
+        for row in rows:
+            case = replay(history.get(row.id, []))
+            derived = case_service.derived_columns(case, case.schedule(calendar, settings[row.agency_id]))
+            before = {k: _iso(getattr(row, k)) for k in WATCHED}
+            after = {k: _iso(derived[k]) for k in WATCHED}
+            if before != after:
+                out.append(Moved(row.id, row.case_no, agencies[row.agency_id].code, before, after))
+    return len(ids), out

@@ -331,3 +331,47 @@ raised_by = _board.raised_by               # the alerts one sweep raised
 notices = _notices.list_notices            # NoticeQuery -> notices (Action.NOTICE_READ)
 notice = _notices.show                     # one notice by its number
 report = _statistics.report_for            # ReadReport -> (report, failures) (Action.REPORT_READ)
+
+
+SEARCH_RULE = "查找：案件编号、申请人姓名或名称、申请内容（1–60字）"
+
+
+def mask_name(kind: str, name: str) -> str:
+    """A natural person's name in a list: the family name only (张**); an organisation's as it is."""
+    if kind == "natural_person" or kind == "person":
+        return (name[:1] + "*" * max(len(name) - 1, 1)) if name else ""
+    return name
+
+
+def search(text: str, uow: UnitOfWork, principal: Principal, *, limit: int = 50) -> dict[str, Any]:
+    """Cases the person may read (their agency and the bodies under it) whose number, applicant's
+    name (the applicant record's or the one given in the case) or subject contains `text`; newest
+    first. Masked data only: no identity number or contact details, a person's name masked."""
+    text = (text or "").strip() if isinstance(text, str) else ""
+    if not text or len(text) > 60 or not text.isprintable():
+        raise InputError("q", SEARCH_RULE, "未输入查找内容" if not text else "查找内容无效")
+    from sqlalchemy import or_
+
+    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    with uow:
+        session = uow.session
+        authorize(principal, Action.CASE_READ, uow.directory.agency_path(principal.agency_id))
+        ids = [i for i in uow.directory.subtree_ids(principal.agency_id)
+               if allowed(principal, Action.CASE_READ, uow.directory.agency_path(i))]
+        q = (select(CaseRow, ApplicantRow.kind, ApplicantRow.name, CaseContactRow.name)
+             .join(ApplicantRow, ApplicantRow.id == CaseRow.applicant_id)
+             .outerjoin(CaseContactRow, CaseContactRow.case_id == CaseRow.id)
+             .where(CaseRow.agency_id.in_(ids),
+                    or_(CaseRow.case_no.ilike(like, escape="\\"), CaseRow.subject.ilike(like, escape="\\"),
+                        ApplicantRow.name.ilike(like, escape="\\"), CaseContactRow.name.ilike(like, escape="\\")))
+             .order_by(CaseRow.received.desc(), CaseRow.id.desc()).limit(limit + 1))
+        found = session.execute(q).all()
+        names = queries.staff_names(session, [c.handler for c, *_ in found])
+        access.record(uow, principal, "case.search", agency_id=principal.agency_id, target="search")
+    rows = [{"case_no": c.case_no, "received": c.received.isoformat(), "state": c.state,
+             "state_label": state_label(c.state), "subject": c.subject[:80],
+             "applicant": mask_name(kind, given or name), "applicant_kind_label": applicant_kind_label(kind),
+             "reply_due": c.reply_due.isoformat() if c.reply_due else None, "provisional": bool(c.provisional),
+             "handler": c.handler, "handler_name": names.get(c.handler, "")}
+            for c, kind, name, given in found[:limit]]
+    return {"q": text, "cases": rows, "more": len(found) > limit}

@@ -321,7 +321,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise
         except FoiError as err:
             return case_view(request, who, case_no, 422, open_move=kind, values=values,
-                             errors={err.field: err.message, "rule": err.rule})
+                             errors={forms.item_field_name(err.field): err.message, "rule": err.rule})
         from ..labels import move_label
 
         request.session["flash"] = f"已办理“{move_label(result.kind)}”（第 {result.seq} 项）"
@@ -330,14 +330,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # ----- registering an application (Art 29) --------------------------------------------------
 
     def register_view(request: Request, status: int = 200, *, values: dict[str, str] | None = None,
-                      errors: dict[str, str] | None = None) -> HTMLResponse:
+                      errors: dict[str, str] | None = None, hints: dict | None = None) -> HTMLResponse:
         case_fields, person_fields = forms.intake_fields()
         values = dict(values or {})
         values.setdefault("received", settings.legal_today().isoformat())
         return page(request, "register.html", status, values=values, errors=errors or {},
                     case_fields=case_fields, person_fields=person_fields,
                     known=[f.name for f in (*case_fields, *person_fields)],
-                    request_id=uuid.uuid4().hex)
+                    request_id=uuid.uuid4().hex, hints=hints)
 
     @app.get("/register", response_class=HTMLResponse)
     def register_page(request: Request):
@@ -416,4 +416,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Response(blob, media_type=FORMATS[fmt],
                         headers={"Content-Disposition": f"attachment; filename=\"{name}\""})
 
+    from . import casework  # intake check, attachments, search, bulk actions (web/casework.py)
+
+    casework.install(app, settings=settings, page=page, me=me, form_of=form_of, uow=uow, case_view=case_view,
+                     register_view=register_view, register_command=register_command)
+    from . import admin, context, reports  # 管理 and 年度报告: their own routers (web/context.py)
+
+    web = context.Web(settings, uow, page, me, form_of, env)
+    context.install(env)
+    app.include_router(admin.router(web))
+    app.include_router(reports.router(web))
     return app
