@@ -114,12 +114,22 @@ def by_id(driver, element_id: str):
 
 def submit(driver, element) -> None:
     """Submit a form and wait for the next page to load."""
-    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = driver.find_element("tag name", "html")
     element.click() if element.tag_name == "button" else element.submit()
-    WebDriverWait(driver, 20).until(ec.staleness_of(old))
+
+    def old_page_gone(_driver) -> bool:
+        # Chromium answers a node of a page being replaced with either a stale-element error or
+        # "Node with given id does not belong to the document": both mean the old page is gone
+        try:
+            old.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    WebDriverWait(driver, 20).until(old_page_gone)
 
 
 def sign_in_as(driver, site: str, code: str) -> None:
