@@ -69,7 +69,7 @@ def test_every_page_sends_a_content_security_policy_without_inline_script(client
         csp = client.get(path).headers["content-security-policy"]
         assert "default-src 'none'" in csp and "unsafe-inline" not in csp and "script-src" not in csp
     sign_in(client, "c1")
-    for path in ("/", "/register", "/board", "/password", "/search?q="):
+    for path in ("/", "/register", "/board", "/password", "/find?q="):
         r = client.get(path)
         assert r.headers["content-security-policy"].startswith("default-src 'none'")
         assert "<script" not in r.text and r.headers["x-content-type-options"] == "nosniff"
@@ -269,3 +269,9 @@ def test_a_session_that_expired_in_the_middle_of_a_form_keeps_what_was_entered(c
     assert "某年度预算说明" in again.text and count_cases(office) == 0  # shown again, not submitted
     done = client.post("/register", data={"csrf": csrf_of(again.text), **APPLICATION}, follow_redirects=False)
     assert done.status_code == 303 and count_cases(office) == 1
+
+
+def test_the_old_case_number_search_lands_on_the_full_search(client, office):
+    sign_in(client, "c1")
+    r = client.get("/search?q=yc-2026-00001", follow_redirects=False)
+    assert r.status_code == 301 and r.headers["location"] == "/find?q=yc-2026-00001"

@@ -251,20 +251,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         return page(request, "inbox.html", inbox=views.inbox(INBOX_DAYS, uow(), who))
 
-    @app.get("/search", response_class=HTMLResponse)
-    def search(request: Request, q: str = ""):
-        who = me(request)
-        from ..services import views
-
-        number = q.strip()
-        try:
-            if not number:
-                raise InputError("q", "请输入案件编号（如 yuci-bgs-2026-00001）", "未输入案件编号")
-            views.case_page(number, uow(), who)
-        except FoiError as err:
-            return page(request, "search.html", 404 if isinstance(err, NotFound) else 422,
-                        q=number[:60], errors={"q": err.message, "rule": err.rule})
-        return RedirectResponse(f"/cases/{quote(number, safe='')}", status_code=303)
+    @app.get("/search")
+    def search(q: str = ""):
+        """The first search page (case numbers only); /find searches numbers, applicants and
+        subjects and goes straight to an exact case number, so old links land there."""
+        return RedirectResponse(f"/find?q={quote(q[:200], safe='')}", status_code=301)
 
     def case_view(request: Request, who: Principal, case_no: str, status: int = 200, *,
                   open_move: str = "", errors: dict[str, str] | None = None,
