@@ -9,14 +9,14 @@ DEMO_DB ?= sqlite:///out/demo.sqlite3
 # pip on some machines warns about missing local mirrors; keep the output readable.
 QUIET_PIP := grep -v -e 'is ignored: it is neither a file nor a directory' || true
 
-.PHONY: venv demo web test test-postgres bench bench-clock bench-cli-clock bench-steps bench-notices bench-sweep bench-stats clean
+.PHONY: venv demo web screenshots test test-postgres bench bench-clock bench-cli-clock bench-steps bench-notices bench-sweep bench-stats bench-web clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip 2>&1 | $(QUIET_PIP)
 	$(BIN)/python -m pip install -q -e '.[dev]' 2>&1 | $(QUIET_PIP)
 	$(BIN)/python -c 'import foi_workflow, prefect, sqlalchemy, holidays, chinese_calendar, hypothesis'
-	$(BIN)/python -m foi_workflow.documents.fonts >/dev/null  # static CJK font instances for PDFs
+	$(BIN)/python -m foi_workflow.documents.fonts >/dev/null  # PDF fonts: TrueType/static copies, common subsets (docs/fonts.md)
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -30,6 +30,11 @@ demo: venv
 web: venv
 	test -f out/demo.sqlite3 || { echo "先运行 make demo 生成演示数据库 out/demo.sqlite3"; exit 1; }
 	FOI_DATABASE_URL=$(DEMO_DB) $(BIN)/foi web
+
+# docs/screenshots/ again from the demo database (run `make demo` first), in headless Chromium.
+screenshots: venv
+	test -f out/demo.sqlite3 || { echo "先运行 make demo 生成演示数据库 out/demo.sqlite3"; exit 1; }
+	FOI_DATABASE_URL=$(DEMO_DB) $(BIN)/python -m tests.web.screenshots
 
 test: venv
 	$(BIN)/python -m pytest
@@ -58,6 +63,10 @@ bench-sweep: venv
 
 bench-stats: venv
 	$(BIN)/python -m bench.stats
+
+# the workbench: 1,000,000 cases on PostgreSQL, 50 signed-in staff against `foi web` (bench/web.py)
+bench-web: venv
+	$(BIN)/python -m bench.web
 
 clean:
 	rm -rf out .pytest_cache .hypothesis

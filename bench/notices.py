@@ -10,7 +10,7 @@ In a fresh SQLite file in a temporary directory:
    (issues the receipt) → sign_off (nothing) → reply (issues the reply). Reported: the median ms
    of the steps that issue nothing and of the steps that issue a notice, and the difference (what
    registering a notice — number, context, HTML render and hash, register row — adds to the
-   step's transaction). Target: steps that issue nothing ≤ 5 ms median on SQLite.
+   step's transaction). No target here: the step's own floor is in bench/steps.py.
 2. **Rendering files**: the notices issued above (receipts and replies, a mix of outcomes) are
    rendered from the register, as `foi notice render` and the flows do it
    (`notices.register.render_bytes`: stored context → sandboxed template → HTML → document →
@@ -40,7 +40,6 @@ TODAY = dt.date(2026, 11, 29)
 RECEIVED = dt.date(2026, 3, 2)
 OUTCOMES = ("disclosed", "unavailable.not_held", "withheld.process_info", "partial",
             "not_processed.petition", "unavailable.not_this_agency")
-TARGET_PLAIN_STEP_MS = 5.0
 TARGET_DOCX_RATIO = 0.8  # DOCX notices per second ≥ 0.8× bare python-docx on the same texts
 
 
@@ -202,8 +201,13 @@ def main(argv: list[str] | None = None) -> int:
     from foi_workflow.config import Settings
     from foi_workflow.documents import fonts
 
-    fonts.use_cache_dir(Settings.load().font_cache)  # FOI_FONT_CACHE, read once here
-    fonts.prepare()
+    fonts.configure(Settings.load())  # FOI_FONT_CACHE and FOI_FONT_* files, read once here
+    try:
+        fonts.prepare()
+    except fonts.FontMissing as err:  # one line: what is missing, never a traceback
+        from .scratch import missing
+
+        raise missing(f"字体 / fonts — {err.text()}") from None
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench-notices.sqlite3"
         _setup(url)
@@ -211,8 +215,6 @@ def main(argv: list[str] | None = None) -> int:
         files = render(url, args.notices)
     result = {"python": platform.python_version(), "machine": platform.machine(),
               "steps": steps, "render": files,
-              "target_plain_step_ms": TARGET_PLAIN_STEP_MS,
-              "target_met": steps["plain_median_ms"] <= TARGET_PLAIN_STEP_MS,
               # the floor: a bare python-docx document of the same texts (ours ≥ 0.8× its rate)
               "target_docx_ratio": TARGET_DOCX_RATIO,
               "docx_target_met": files["docx_ratio"] >= TARGET_DOCX_RATIO}
@@ -228,11 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  rendering {r['notices']} stored notices: HTML {r['html_per_s']}/s, "
               f"PDF {r['pdf_per_s']}/s (bare fpdf2 {r['baseline_pdf_per_s']}/s, ratio {r['pdf_ratio']}), "
               f"DOCX {r['docx_per_s']}/s (bare python-docx {r['baseline_docx_per_s']}/s, ratio {r['docx_ratio']})")
-        print(f"  target: steps that issue nothing, SQLite median ≤ {TARGET_PLAIN_STEP_MS} ms — "
-              + ("met" if result["target_met"] else "NOT met"))
         print(f"  target: DOCX ≥ {TARGET_DOCX_RATIO}× bare python-docx — "
               + ("met" if result["docx_target_met"] else "NOT met"))
-    return 0 if result["target_met"] and result["docx_target_met"] else 1
+    return 0 if result["docx_target_met"] else 1
 
 
 if __name__ == "__main__":

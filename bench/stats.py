@@ -41,7 +41,10 @@ GROUP BY agency_id, applicant_kind, result_row
 
 
 def _ensure_pg_database(url: str) -> None:
+    from .scratch import require_postgres
+
     u = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    require_postgres(url.rsplit("/", 1)[0])  # one line and exit 2 when the server is not up
     admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": u.database}) is None:

@@ -1,5 +1,5 @@
 """`make bench`: the quick benches, one summary table, and the same rows as JSON in
-bench/results/<date>-<commit>.json (compare two commits by diffing two such files).
+bench/results/<commit>-<date>.json (compare two commits: python -m bench.summary --compare A.json B.json).
 
     .venv/bin/python -m bench.summary [--quick]
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -26,11 +27,17 @@ def _run(module: str, *args: str) -> Any:
         return json.loads(done.stdout)
     except json.JSONDecodeError:
         lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
-        raise BenchFailed(f"{module}: {lines[-1][:200]}") from None
+        raise BenchFailed(f"{module}: {lines[-1][:200]}", missing=done.returncode == 2) from None
 
 
 class BenchFailed(Exception):
-    pass
+    def __init__(self, message: str, missing: bool = False) -> None:
+        super().__init__(message)
+        self.missing = missing  # exit 2: something the bench needs is not there (PostgreSQL)
+
+
+def _r(x: float, digits: int) -> float:
+    return round(x, digits)
 
 
 def _row(figure: str, build) -> list[dict[str, Any]]:
@@ -38,8 +45,12 @@ def _row(figure: str, build) -> list[dict[str, Any]]:
     try:
         return build()
     except BenchFailed as exc:
-        return [{"figure": figure, "value": None, "floor": "", "floor_value": None, "ratio": None,
-                 "target": "", "met": False, "error": str(exc)}]
+        return [_failed(figure, str(exc))]
+
+
+def _failed(figure: str, why: str) -> dict[str, Any]:
+    return {"figure": figure, "value": None, "floor": "", "floor_value": None, "ratio": None,
+            "target": "", "met": False, "error": why}
 
 
 def rows(quick: bool) -> list[dict[str, Any]]:
@@ -47,7 +58,13 @@ def rows(quick: bool) -> list[dict[str, Any]]:
         c = _run("bench.cli_clock", "--runs", "5" if quick else "9")
         return [{"figure": "foi clock, wall s (median)", "value": c["median_s"], "floor": "python -c pass",
                  "floor_value": c["python_pass_median_s"], "ratio": c["ratio"], "target": "≤ 0.3 s",
-                 "met": c["target_met"]}]
+                 "met": c["target_met"]},
+                {"figure": "foi clock, no .pyc of ours, s", "value": c["nocache_median_s"],
+                 "floor": "python -c pass", "floor_value": c["nocache_python_pass_median_s"],
+                 "ratio": c["nocache_ratio"], "target": "—", "met": None},
+                {"figure": "foi clock, text (rich), s", "value": c["text_median_s"],
+                 "floor": "python -c pass", "floor_value": c["text_python_pass_median_s"],
+                 "ratio": c["text_ratio"], "target": "—", "met": None}]
 
     def clock() -> list[dict[str, Any]]:
         k = _run("bench.clock", "--cases", "20000" if quick else "100000")
@@ -65,7 +82,41 @@ def rows(quick: bool) -> list[dict[str, Any]]:
                 {"figure": "notice → PDF, /s", "value": r["pdf_per_s"], "floor": "bare fpdf2",
                  "floor_value": r["baseline_pdf_per_s"], "ratio": r["pdf_ratio"], "target": "—", "met": None}]
 
-    return [*_row("foi clock", cli_clock), *_row("reply_due", clock), *_row("notices", notices)]
+    def steps() -> list[dict[str, Any]]:
+        args = ["--steps", "30" if quick else "120", "--bulk", "2000" if quick else "10000", "--no-prefect"]
+        no_pg: str | None = None
+        try:
+            st = _run("bench.steps", *args)
+        except BenchFailed as exc:
+            if not exc.missing:
+                raise
+            no_pg = str(exc)  # PostgreSQL not up: the SQLite rows, and one row saying why
+            st = _run("bench.steps", *args, "--no-postgres")
+        name = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+        out = []
+        for r in st["results"]:
+            out.append({"figure": f"step, {name[r['database']]}, ms (median)", "value": _r(r["step_median_ms"], 2),
+                        "floor": "same rows, hand-written SQL", "floor_value": _r(r["floor_median_ms"], 2),
+                        "ratio": _r(r["ratio"], 2), "target": "≤ 2×", "met": r["ratio"] <= 2.0})
+        for b in st["bulk"]:
+            floor = "COPY, no checks" if b["database"] == "postgresql" else "executemany, no checks"
+            out.append({"figure": f"bulk intake, {name[b['database']]}, /s", "value": round(b["per_second"]),
+                        "floor": floor, "floor_value": round(b["floor_per_second"]),
+                        "ratio": _r(b["ratio"], 2), "target": "≥ 0.5×", "met": b["ratio"] >= 0.5,
+                        "split_seconds": b["split_seconds"]})
+        if st.get("cli"):
+            c = st["cli"]
+            out.append({"figure": "foi case step, wall s (median)", "value": _r(c["median_s"], 3),
+                        "max_s": _r(c["max_s"], 3),
+                        "floor": "python -c pass", "floor_value": _r(c["python_pass_median_s"], 3),
+                        "ratio": _r(c["median_s"] / c["python_pass_median_s"], 1), "target": "max < 2 s",
+                        "met": c["max_s"] < 2.0})
+        if no_pg:
+            out.append(_failed("step and bulk intake, PostgreSQL", no_pg))
+        return out
+
+    return [*_row("foi clock", cli_clock), *_row("reply_due", clock), *_row("steps", steps),
+            *_row("notices", notices)]
 
 
 def commit() -> str:
@@ -77,19 +128,52 @@ def commit() -> str:
         return "unknown"
 
 
+def _load() -> list[float] | None:
+    """The machine's load when the run ended (1, 5, 15 minutes): figures from a loaded machine
+    compare by their ratios, not by their values."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def compare(old_path: str, new_path: str) -> int:
+    """Two results files, figure by figure: value and ratio to the floor of each."""
+    old, new = (json.loads(Path(p).read_text("utf-8")) for p in (old_path, new_path))
+    before = {r["figure"]: r for r in old["rows"]}
+    print(f"{'figure':<32} {'old value':>10} {'new value':>10} {'old ratio':>10} {'new ratio':>10}  target")
+    for r in new["rows"]:
+        o = before.get(r["figure"], {})
+        print(f"{r['figure']:<32} {o.get('value')!s:>10} {r['value']!s:>10} {o.get('ratio')!s:>10} "
+              f"{r['ratio']!s:>10}  {r['target']}")
+    print(f"old: {old.get('commit')} {old.get('date')} load {old.get('load_average')}; "
+          f"new: {new.get('commit')} {new.get('date')} load {new.get('load_average')}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.summary", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    ap.add_argument("--compare", nargs=2, metavar=("OLD.json", "NEW.json"),
+                    help="print two results files side by side (ratios: the machine's load cancels out)")
     args = ap.parse_args(argv)
+    if args.compare:
+        return compare(*args.compare)
     table = rows(args.quick)
-    print(f"{'figure':<28} {'value':>10}  {'floor':<30} {'floor value':>11} {'ratio':>7}  {'target':<10} met")
+    print(f"{'figure':<32} {'value':>9}  {'floor':<30} {'floor value':>11} {'ratio':>7}  {'target':<8} met")
     for t in table:
         met = "—" if t["met"] is None else ("yes" if t["met"] else "NO")
-        print(f"{t['figure']:<28} {t['value']!s:>10}  {t['floor']:<30} {t['floor_value']!s:>11} "
-              f"{t['ratio']!s:>7}  {t['target']:<10} {met}" + (f"  ({t['error']})" if t.get("error") else ""))
+        print(f"{t['figure']:<32} {t['value']!s:>9}  {t['floor']:<30} {t['floor_value']!s:>11} "
+              f"{t['ratio']!s:>7}  {t['target']:<8} {met}" + (f"  ({t['error']})" if t.get("error") else ""))
+    for t in table:
+        if t.get("split_seconds"):
+            print(f"  {t['figure']}, where the time goes (s): "
+                  + "; ".join(f"{k} {v}" for k, v in t["split_seconds"].items()))
     RESULTS.mkdir(exist_ok=True)
-    name = f"{dt.date.today().isoformat()}-{commit()}.json"
-    (RESULTS / name).write_text(json.dumps({"python": platform.python_version(), "machine": platform.machine(),
+    name = f"{commit()}-{dt.date.today().isoformat()}.json"
+    (RESULTS / name).write_text(json.dumps({"commit": commit(), "date": dt.datetime.now().isoformat(timespec="seconds"),
+                                            "python": platform.python_version(), "machine": platform.machine(),
+                                            "cpus": os.cpu_count(), "load_average": _load(),
                                             "quick": args.quick, "rows": table}, ensure_ascii=False, indent=1)
                                 + "\n", encoding="utf-8")
     print(f"→ bench/results/{name}")

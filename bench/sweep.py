@@ -357,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-sqlite", action="store_true")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
+    if not args.skip_postgres:  # before anything runs: one line and exit 2 when it is not up
+        from .scratch import require_postgres
+
+        require_postgres(args.db.rsplit("/", 1)[0] if args.db else None)
     results = []
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as tmp:

@@ -293,11 +293,17 @@ LEGACY = [
 ]
 
 
-def demo_contact(name: str):
-    """A demo agency's contact block (every notice) and payment details (the fee notice)."""
+# Each demo agency's 机关代字 (the 发文字号 reads e.g. 榆自然资公〔2026〕3号).
+DOC_CODES = {"yuci": "榆政信公", "yuci-bgs": "榆政办信公", "yuci-zrzy": "榆自然资公", "yuci-zjj": "榆住建公",
+             "yuci-jy": "榆教公", "yuci-dy": "东阳镇公", "yuci-xw": "修文镇公", "yuci-jl": "锦纶街公",
+             "yuci-bg": "北关街公"}
+
+
+def demo_contact(name: str, code: str):
+    """A demo agency's 机关代字, contact block (every notice) and payment details (the fee notice)."""
     from foi_workflow.domain.settings import AgencySettings
 
-    return AgencySettings(contact_office=f"{name}政府信息公开工作机构", contact_phone="0354-3000000",
+    return AgencySettings(doc_code=DOC_CODES[code], contact_office=f"{name}政府信息公开工作机构", contact_phone="0354-3000000",
                           contact_address="山西省晋中市榆次区（演示地址）", contact_postcode="030600",
                           payee="晋中市榆次区财政局（演示）", bank="演示银行榆次支行", account="0000000000000000",
                           payment_method="持本通知书到申请受理窗口缴纳，或通过非税收入缴款码缴纳")
@@ -313,14 +319,14 @@ def set_up_district(settings: Settings) -> bool:
         code, name, kind, _ = GOVERNMENT
         # the first-run set-up of this agency tree (services/auth.py: refused once an admin covers it)
         setup = auth.bootstrap_principal(uow, operator=OPERATOR)
-        accounts.add_agency(accounts.AddAgency(code, name, kind, settings=demo_contact(name)), uow, setup)
+        accounts.add_agency(accounts.AddAgency(code, name, kind, settings=demo_contact(name, code)), uow, setup)
         people = demo_accounts()
         first, *rest = people
         assert first[0] == "yuci-admin"
         accounts.create_account(_create(first), uow, setup)
         admin = auth.principal_for("yuci-admin", uow, operator=OPERATOR, via="cli")
         for b_code, b_name, b_kind in BODIES:
-            accounts.add_agency(accounts.AddAgency(b_code, b_name, b_kind, code, demo_contact(b_name)), uow, admin)
+            accounts.add_agency(accounts.AddAgency(b_code, b_name, b_kind, code, demo_contact(b_name, b_code)), uow, admin)
         for person in rest:
             accounts.create_account(_create(person), uow, admin)
     return True

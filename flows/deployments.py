@@ -58,6 +58,11 @@ DEPLOYMENTS: list[ScheduledDeployment] = [
         name="year-end-statistics", flow="flows.year_end:year_end_flow", cron="0 6 5 1 *",
         description="年度报告：每年1月5日 06:00（北京时间）生成上一年度各机关年度报告及汇总（1月31日前公布）",
         parameters={"out_dir": "out/annual"}, tags=("statistics",)),
+    # Every day at 03:00 Beijing time: the history's hash chains checked (a break fails the run).
+    ScheduledDeployment(
+        name="history-verify", flow="flows.verify:history_verify_flow", cron="0 3 * * *",
+        description="办理记录核对：每日 03:00（北京时间）重新计算全部案件办理记录和文书的哈希链，发现断裂即失败并列明",
+        concurrency_limit=1, tags=("integrity",)),
     # On demand: `prefect deployment run bulk-intake/bulk-intake -p path=… -p staff=<admin code>`;
     # one import at a time (each holds the agency's number series until it commits).
     ScheduledDeployment(

@@ -27,9 +27,10 @@ from foi_workflow.domain.statistics.layout import LAST_2008_RULES_YEAR
 from foi_workflow.domain.statistics.legacy import render_text as legacy_text
 from foi_workflow.domain.statistics.report import AnnualReport
 from foi_workflow.services import auth, statistics
+from foi_workflow.storage.files import write_atomic
 from foi_workflow.storage.uow import SqlUnitOfWork, UnitOfWork
 
-PUBLISH_FORMATS = ("json", "docx", "pdf")
+PUBLISH_FORMATS = ("json", "docx", "pdf", "xlsx")
 
 
 @dataclass
@@ -62,16 +63,16 @@ def write_reports(year: int, out_dir: Path, *, uow: UnitOfWork, principal: Princ
             if fmt == "pdf" and rollup_only_pdf and not report.rollup:
                 continue
             data = {"json": lambda r: (json.dumps(r.to_json(), ensure_ascii=False, indent=1) + "\n").encode(),
-                    "docx": docs.render_docx, "pdf": docs.render_pdf}[fmt](report)
+                    "docx": docs.render_docx, "pdf": docs.render_pdf, "xlsx": docs.render_xlsx}[fmt](report)
             path = out_dir / f"{stem}.{fmt}"
-            path.write_bytes(data)
+            write_atomic(path, data)
             done.files.append(path)
         if year <= LAST_2008_RULES_YEAR and report.rollup:
             path = out_dir / f"{stem}-legacy-2008.txt"
-            path.write_text(legacy_text(docs.legacy_report(report)), encoding="utf-8")
+            write_atomic(path, legacy_text(docs.legacy_report(report)).encode("utf-8"))
             done.files.append(path)
     csv_path = out_dir / f"reports-{year}.csv"
-    csv_path.write_text(docs.render_csv(done.reports), encoding="utf-8")
+    write_atomic(csv_path, docs.render_csv(done.reports).encode("utf-8"))
     done.files.append(csv_path)
     return done
 

@@ -238,3 +238,21 @@ def test_a_request_id_of_another_case_is_refused_never_taken_as_already_imported
     assert [(e.line, e.field) for e in report.errors] == [(1, "request_id")]
     assert (report.imported, report.already_imported) == (0, 0)
     assert counts(district) == (1, 2)
+
+
+def test_a_later_import_updates_the_stored_applicants_details_to_the_latest_application(district):
+    """One applicant record per identity document: a later import's lines (two applicants here,
+    written set-wise) give the stored records their latest details, and the cases share them."""
+    from foi_workflow.storage.models import ApplicantRow
+
+    other = {"kind": "natural_person", "name": "钱六", "id_type": "resident_id", "id_number": "110105198001010016"}
+    first = imports(district, [line(1), line(2, applicant={**other})])
+    assert first.imported == 2
+    again = imports(district, [line(3), line(4, applicant={**other, "name": "钱六（改名）"})])
+    assert again.imported == 2 and not again.errors
+    u = f.uow(district)
+    with u:
+        names = {r.id_number: r.name for r in u.session.scalars(select(ApplicantRow))}
+        owners = u.session.execute(select(CaseRow.case_no, CaseRow.applicant_id)).all()
+    assert names == {"11010519491231002X": "申请人3", "110105198001010016": "钱六（改名）"}
+    assert len({app for _no, app in owners}) == 2

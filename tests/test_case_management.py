@@ -116,7 +116,8 @@ def test_a_transfer_moves_the_case_to_the_receiving_agency_which_answers_from_th
     key = notices.notice_key(AGENCY, year, number)  # in the sending agency's series, read by it
     html = notices.render(notices.RenderRequest(key, tmp_path), f.uow(office),
                           f.principal(office, "h1")).files["html"].read_text("utf-8")
-    assert "转送告知书" in html and "榆次区住房和城乡建设局" in html and no in html
+    # the case is named in Chinese (受理编号), never by its Latin number (issue 15)
+    assert "转送告知书" in html and "榆次区住房和城乡建设局" in html and "2026年第1号" in html and no not in html
     assert "所申请信息由住建局制作、保存" in html   # the reasons the applicant is told
     # the sending agency no longer acts; the receiving one does, on the same case and history
     with pytest.raises(PermissionDenied):

@@ -146,3 +146,120 @@ def test_clock_default_database_url_is_the_storage_default():
     from foi_workflow.storage import db
 
     assert clock_cmd.DEFAULT_URL == db.DEFAULT_URL
+
+
+# ----- the console script's fast path (cli/launch.py → cli/clock_core.fast) ----------------------
+
+def test_fast_path_knows_exactly_the_options_of_the_typer_command():
+    """One list of options: the fast path reads the same ones the Typer command defines."""
+    import inspect
+    import typing
+
+    from foi_workflow.cli import clock_cmd, clock_core
+
+    hints = typing.get_type_hints(clock_cmd.clock)
+    kinds = {bool: "flag", int: "int", list[str]: "list", typing.Optional[str]: "text"}
+    typer_options = {p.default.param_decls[0]: (name, kinds[hints[name]])
+                     for name, p in inspect.signature(clock_cmd.clock).parameters.items()}
+    assert typer_options == clock_core.OPTIONS
+
+
+FAST_LINES = [
+    ["--received", "2026-09-25", "--json"],
+    ["--received=2026-09-25", "--explain", "--json"],
+    ["--received", "2026-09-25"],
+    ["--received", "2026-09-25", "--explain"],
+    ["--received", "2026-12-20", "--extension", "20", "--rules", "ogi-2019", "--json"],
+    ["--received", "2026-09-25", "--exclude", "2026-09-29:2026-10-09", "--exclude",
+     "2026-10-12:2026-10-13", "--json"],
+    ["--received", "2026/09/25"],
+    ["--received", "2026-09-25", "--extension", "21"],
+    ["--received", "2026-09-25", "--rules", "ogi-1999"],
+    [],
+]
+
+
+@pytest.mark.parametrize("args", FAST_LINES)
+def test_fast_path_answers_exactly_as_the_typer_command(clean_db, capsys, args):
+    from foi_workflow.cli import clock_core
+
+    typer_res = foi("clock", *args)
+    status = clock_core.fast(args)
+    out = capsys.readouterr()
+    assert status == typer_res.exit_code
+    assert (out.out, out.err) == (typer_res.stdout, typer_res.stderr)
+
+
+def test_fast_path_batch_answers_each_line_as_the_typer_command(clean_db, capsys, monkeypatch):
+    import io
+
+    from foi_workflow.cli import clock_core
+
+    stdin = '{"received": "2026-09-25"}\nnot json\n{"received": "2026-09-25", "extension": 99}\n'
+    typer_res = foi("clock", "--batch", stdin=stdin)
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    status = clock_core.fast(["--batch"])
+    assert (status, capsys.readouterr().out) == (typer_res.exit_code, typer_res.stdout) == (2, typer_res.stdout)
+
+
+@pytest.mark.parametrize("args", [
+    ["--help"], ["--received", "2026-09-25", "--jsn"], ["2026-09-25"], ["--received"],
+    ["--received", "2026-09-25", "--received", "2026-09-26"], ["--received", "2026-09-25", "--extension", "x"],
+    ["--received", "2026-09-25", "--extension", "-1"], ["--received", "2026-09-25", "--json=1"],
+    ["--", "--received", "2026-09-25"],
+])
+def test_fast_path_leaves_every_other_command_line_to_typer(args):
+    """Help, unknown or repeated options, missing or odd values: Typer answers them, as before."""
+    from foi_workflow.cli import clock_core
+
+    assert clock_core.parse_fast(args) is None
+
+
+def test_foi_console_script_answers_clock_without_typer_pydantic_sqlalchemy_or_holidays(tmp_path):
+    """`foi clock` answers quickly: the console script imports none of the heavy packages."""
+    code = ("import sys; sys.argv = ['foi', 'clock', '--received', '2026-09-25', '--json']\n"
+            "from foi_workflow.cli.launch import main\n"
+            "status = main()\n"
+            "print(status, sorted(m for m in ('typer', 'pydantic', 'sqlalchemy', 'holidays', 'rich', 'prefect')"
+            " if m in sys.modules))")
+    env = {**os.environ, "FOI_DATABASE_URL": f"sqlite:///{tmp_path / 'absent.sqlite3'}"}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert '"reply_due": "2026-10-29"' in res.stdout
+    assert res.stdout.strip().endswith("0 []")
+
+
+def test_foi_console_script_hands_help_and_other_commands_to_typer(tmp_path):
+    from foi_workflow.cli.launch import main
+
+    env = {**os.environ, "FOI_DATABASE_URL": f"sqlite:///{tmp_path / 'absent.sqlite3'}"}
+    for args, expect in ((["clock", "--help"], "收到申请日期"), (["--help"], "期限计算器")):
+        code = f"import sys; from foi_workflow.cli.launch import main; sys.exit(main({args!r}))"
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                             cwd=tmp_path, timeout=60)
+        assert res.returncode == 0, res.stderr
+        assert expect in res.stdout
+    assert callable(main)
+
+
+def test_the_root_lists_every_sub_command_and_imports_only_the_one_a_line_names(tmp_path):
+    """`foi --help` names every sub-command with its help line; `foi case …` imports case_cmd
+    and not the other sub-commands' modules (the root group loads them lazily)."""
+    from foi_workflow.cli.main import _LazyGroup
+
+    res = foi("--help")
+    assert res.exit_code == 0
+    for name in ("clock", "calendar", "case", "notice", "stats", "web"):
+        assert name in res.stdout and name in _LazyGroup.lazy
+    code = ("import sys; from foi_workflow.cli.main import app\n"
+            "try:\n    app(['case', '--help'])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('foi_workflow.cli.')"
+            " and m.endswith('_cmd')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                         env={**os.environ, "FOI_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"},
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "--install-completion" not in out.stdout  # a sub-group has no completion options
+    assert out.stdout.strip().splitlines()[-1] == "['case_cmd']"

@@ -140,6 +140,23 @@ def test_another_agencys_staff_see_no_hints_of_cases_they_may_not_read(office):
     assert hints["cases"] == [] and hints["cases_this_month"] == 0
 
 
+def test_art35_the_case_page_counts_the_same_applicants_requests_by_month_and_year(office):
+    """Art 35 (number and frequency of requests) and 109号 (count per month) are judged on the
+    applicant's other cases: the case page counts them, the case itself included."""
+    reg(office, person(), received=D(2025, 6, 1))      # more than a year before
+    reg(office, person(), received=D(2026, 5, 29))     # within the year, another month
+    reg(office, person(), received=D(2026, 6, 2))
+    this = reg(office, person(), received=D(2026, 6, 8))
+    reg(office, person("110101199003074477"), received=D(2026, 6, 3))  # someone else
+    page = views.case_page(this.case_no, f.uow(office), f.principal(office, "c1")).data
+    ac = page["applicant_cases"]
+    assert (ac["total"], ac["same_month"], ac["last_365_days"]) == (4, 2, 3)
+    assert [c["received"] for c in ac["recent"]] == ["2026-06-02", "2026-05-29", "2025-06-01"]
+    # a later case of the same applicant counts every earlier one
+    alone = reg(office, person(), received=D(2026, 6, 9))
+    assert views.case_page(alone.case_no, f.uow(office), f.principal(office, "c1")).data["applicant_cases"]["total"] == 5
+
+
 # ----- CLI -------------------------------------------------------------------------------------
 
 def _cli(*extra: str):

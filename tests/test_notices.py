@@ -99,6 +99,13 @@ def cn(day: D) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def case_ref(case_no: str, full: bool = True) -> str:
+    """How a notice names the case (templating.case_ref): yc-zrzy-2026-00004 → 本机关受理编号：2026年第4号."""
+    _agency, year, n = case_no.rsplit("-", 2)
+    number = f"{int(year)}年第{int(n)}号"
+    return f"本机关受理编号：{number}" if full else number
+
+
 def squash(text: str) -> str:
     """Text as a reader sees it: line breaks and spacing from the layout removed."""
     return re.sub(r"\s+", "", text)
@@ -216,8 +223,8 @@ def test_closing_notice_of_each_outcome_states_case_article_reasons_and_remedies
     rendered = render(url, rec.key, tmp_path)
     found = texts(rendered)
     replied_on = path_to(outcome)[-1][2]
-    assert_everywhere(found, case_no, rec.doc_no, AGENCY_NAME, "张三", cn(replied_on), cn(RECEIVED))
-    assert_nowhere(found, PERSON_ID)
+    assert_everywhere(found, case_ref(case_no), rec.doc_no, AGENCY_NAME, "张三", cn(replied_on), cn(RECEIVED))
+    assert_nowhere(found, PERSON_ID, case_no)
     if o.article.startswith("第"):
         assert_everywhere(found, "《中华人民共和国政府信息公开条例》" + o.article)
     if o.adverse:
@@ -267,7 +274,7 @@ def test_receipt_states_receipt_date_channel_case_number_and_the_computed_reply_
     found = texts(render(url, rec.key, tmp_path))
     due = _due(url, case_no, "reply_due")
     assert due == D(2026, 3, 30)
-    assert_everywhere(found, case_no, "网络提交", cn(RECEIVED), cn(due), "接收回执",
+    assert_everywhere(found, "受理编号" + case_ref(case_no, full=False), "网络提交", cn(RECEIVED), cn(due), "接收回执",
                       "第三十三条第二款", mask(PERSON_ID))
     assert_nowhere(found, PERSON_ID)
     with db.session_scope(url) as s:  # nor in what the register keeps
@@ -434,8 +441,9 @@ def test_a_missing_field_is_an_error_and_the_step_writes_nothing(office, tmp_pat
     for p in templating.templates_dir().glob("*.j2"):
         (folder / p.name).write_text(p.read_text("utf-8"), "utf-8")
     receipt = folder / "receipt.html.j2"
-    receipt.write_text(receipt.read_text("utf-8").replace("{{ case.case_no }}", "{{ case.no_such_field }}"),
-                       "utf-8")
+    source = receipt.read_text("utf-8")
+    assert '{{ case|case_ref("number") }}' in source
+    receipt.write_text(source.replace('{{ case|case_ref("number") }}', "{{ case.no_such_field }}"), "utf-8")
     with pytest.raises(FoiError) as info:
         step(url, case_no, "acknowledge", "c1", RECEIVED, templates=folder)
     assert "no_such_field" in info.value.message
@@ -489,6 +497,34 @@ def test_a_stored_notice_renders_byte_identically_and_tampering_is_caught(office
         row.context = ctx
     with pytest.raises(register.NoticeMismatch):
         render(url, rec.key, tmp_path / "c")
+
+
+def test_a_failed_file_write_records_no_hash_and_leaves_no_partial_file(office, tmp_path, monkeypatch):
+    """Issue 17: a notice file is written whole or not at all, and its hash is recorded only
+    once it is written; the files are not readable by other users."""
+    import os
+    import stat
+
+    case_no = new_case(office)
+    step(office, case_no, "reply", "h1", D(2026, 3, 10), outcome="unavailable.not_held")
+    (rec,) = notices_of(office, case_no)
+    real_replace = os.replace
+
+    def crash(src, dst):  # the disk fails at the rename of the first file
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        render(office, rec.key, tmp_path / "a")
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert list((tmp_path / "a").iterdir()) == []          # no truncated file, no temporary one
+    with db.session_scope(office) as s:
+        row = register.find(s, rec.key)
+        assert (row.pdf_sha256, row.docx_sha256) == (None, None)
+    done = render(office, rec.key, tmp_path / "b")
+    assert set(done.recorded) == {"pdf", "docx"}
+    for path in done.files.values():
+        assert stat.S_IMODE(path.stat().st_mode) & 0o007 == 0   # nothing for other users
 
 
 def test_template_edits_change_new_notices_but_old_ones_render_from_their_stored_version(office, tmp_path):
@@ -549,7 +585,9 @@ def test_files_are_deterministic_documents_with_the_issue_date_in_their_metadata
     assert pdf.pages[0].mediabox.width == pytest.approx(595.28, abs=0.1)  # A4
     fonts = {str(f.get("/BaseFont")) for p in pdf.pages
              for f in (p["/Resources"]["/Font"].get_object().values())}
-    assert any("NotoSansSC" in f for f in fonts)  # the CJK font is embedded (as a subset)
+    from foi_workflow.documents.fonts import face
+    body = face("body").family.replace(" ", "")  # the body face (a serif) is embedded, as a subset
+    assert any(f.startswith("/MPDFAA+") and body in f for f in fonts) and "Sans" not in body
     with zipfile.ZipFile(r.files["docx"]) as z:
         assert {i.date_time[:3] for i in z.infolist()} == {(2026, 3, 10)}
     d = docx.Document(str(r.files["docx"]))
@@ -714,3 +752,26 @@ def test_notice_reads_appear_in_the_access_log_with_the_readers_code(office, tmp
         assert (e.target, e.case_id, e.applicant_id, e.agency_id, e.outcome) == (
             rec.key, case_id, applicant_id, agency_id, "ok")
         assert (e.operator, e.via) == (factories.OPERATOR, "cli")
+
+
+def test_a_weekend_online_receipt_states_the_working_day_it_counts_from(clean_db, monkeypatch, tmp_path):
+    """Art 31 with the agency's weekend setting: an online application on Saturday counts from
+    Monday, and the receipt says so beside the date it arrived (the portal's pages too)."""
+    from foi_workflow.domain.settings import AgencySettings
+
+    monkeypatch.setenv("FOI_TODAY", TODAY.isoformat())
+    factories.agency(clean_db, GOV, GOV_NAME, "government")
+    factories.agency(clean_db, AGENCY, AGENCY_NAME, "department", parent=GOV, settings=AgencySettings(
+        **factories.CONTACT, **factories.PAYMENT, weekend_online_receipt_next_working_day=True))
+    factories.staff(clean_db, "c1", "c1", "clerk", AGENCY)
+    saturday = D(2026, 3, 7)
+    case_no = new_case(clean_db, received=saturday)
+    step(clean_db, case_no, "acknowledge", "c1", D(2026, 3, 9))
+    (rec,) = notices_of(clean_db, case_no)
+    html = render(clean_db, rec.key, tmp_path).files["html"].read_text("utf-8")
+    assert "2026年3月7日（星期六）（非工作日通过互联网提交，按本机关规定视为2026年3月9日（星期一）收到" in html
+    # a working-day receipt says nothing of it
+    other = new_case(clean_db, received=D(2026, 3, 10))
+    step(clean_db, other, "acknowledge", "c1", D(2026, 3, 10))
+    (rec2,) = notices_of(clean_db, other)
+    assert "视为" not in render(clean_db, rec2.key, tmp_path / "b").files["html"].read_text("utf-8")

@@ -24,7 +24,7 @@ from foi_workflow.storage.notice_tables import NoticeRow
 
 from . import factories
 from .test_notices import (AGENCY, AGENCY_NAME, GOV, GOV_NAME, RECEIVED, D, as_, assert_everywhere,
-                           assert_nowhere, cn, new_case, notices_of, office, render, step)  # noqa: F401
+                           assert_nowhere, case_ref, cn, new_case, notices_of, office, render, step)  # noqa: F401
 from .test_notices import texts as _texts
 
 
@@ -106,7 +106,8 @@ def test_every_reply_decision_states_its_required_elements_in_the_pdf(office, de
     for k in (*required, *optional):
         if k in VALUES:
             assert_everywhere(found, SHOWN.get(k, VALUES[k]))
-    assert_everywhere(found, case_no, rec.doc_no, factories.CONTACT["contact_phone"])
+    assert_everywhere(found, case_ref(case_no), rec.doc_no, factories.CONTACT["contact_phone"])
+    assert_nowhere(found, case_no)
     article = replies.OUTCOMES[decision].article
     if article.startswith("第"):
         assert_everywhere(found, "《中华人民共和国政府信息公开条例》" + article)

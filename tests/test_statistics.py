@@ -9,7 +9,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from foi_workflow.domain.case import Event
 from foi_workflow.domain.errors import InputError
@@ -145,6 +145,8 @@ case_spec = st.tuples(
 def test_table3_counted_in_sql_equals_recount_from_events_and_passes_every_check(district, specs):
     specs = [s for s in specs if s[3] is None or s[2] + dt.timedelta(days=s[3]) <= TODAY]
     with db.session_scope(district) as s:
+        if s.bind.dialect.name == "postgresql":  # case_events is append-only but for a superuser (0016)
+            s.execute(text("SET LOCAL session_replication_role = replica"))
         for table in (CaseEventRow, CaseContactRow, CaseItemRow, CaseRow):
             s.execute(table.__table__.delete())
     load(district, specs)

@@ -239,11 +239,11 @@ def test_docx_and_pdf_hold_the_figures_and_the_multi_level_headers(yuci, tmp_pat
               "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
         assert h in headings
     assert "部分单位公开内容更新不及时。" in headings
-    t3 = doc.tables[1]
-    assert t3.cell(0, 1).text == "申请人情况" and t3.cell(0, 7).text == "申请人情况"   # merged across
-    assert t3.cell(1, 2).text == "法人或其他组织" and t3.cell(2, 2).text == "商业企业"
-    assert t3.cell(1, 1).text == t3.cell(2, 1).text == "自然人"                        # merged down
-    rows = {t3.cell(i, 0).text: [t3.cell(i, j).text for j in range(1, 8)] for i in range(3, len(t3.rows))}
+    t3 = doc.tables[1]   # three label columns under the note (tests/test_annual_report_layout.py)
+    assert t3.cell(0, 3).text == "申请人情况" and t3.cell(0, 9).text == "申请人情况"   # merged across
+    assert t3.cell(1, 4).text == "法人或其他组织" and t3.cell(2, 4).text == "商业\n企业"
+    assert t3.cell(1, 3).text == t3.cell(2, 3).text == "自然人"                        # merged down
+    rows = {t3.cell(i, 0).text: [t3.cell(i, j).text for j in range(3, 10)] for i in range(3, len(t3.rows))}
     assert rows["一、本年新收政府信息公开申请数量"] == ["0", "1", "1", "0", "1", "1", "4"]
     assert rows["四、结转下年度继续办理"] == ["0", "0", "0", "0", "1", "0", "1"]
     t4 = doc.tables[2]
@@ -284,7 +284,7 @@ def test_pdf_table_split_over_pages_repeats_its_header_and_keeps_every_row_on_it
 
     pages = [re.sub(r"\s+", "", p.extract_text()) for p in PdfReader(str(pdf_file)).pages]
     assert len(pages) >= 2
-    with_rows = [k for k, p in enumerate(pages) if "（三）" in p or "（四）" in p or "（五）" in p]
+    with_rows = [k for k, p in enumerate(pages) if "不予公开" in p or "无法提供" in p or "不予处理" in p]
     assert with_rows, pages
     for k in with_rows:
         assert "申请人情况" in pages[k] and "法人或其他组织" in pages[k], k

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     notices_dir: Path | None = None          # where notice PDF/DOCX/HTML files are written
     templates_dir: Path | None = None        # notice templates (default: the shipped templates/)
     font_cache: Path | None = None           # static CJK font instances
+    # the agency's own official font files (documents/fonts.py; none: the open fonts, docs/fonts.md)
+    font_fangsong: Path | None = None        # 仿宋_GB2312: body text
+    font_xiaobiaosong: Path | None = None    # 方正小标宋简体: title, issuer line
+    font_heiti: Path | None = None           # 黑体: level-1 headings
+    font_kaiti: Path | None = None           # 楷体_GB2312: level-2 headings
     # attachments (storage/files.py): the file store, the largest file, the types allowed
     files_dir: Path | None = None            # default: files/ beside the SQLite file, else ./files
     attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1, le=2 * 1024 ** 3)
@@ -63,6 +68,17 @@ class Settings(BaseSettings):
     web_secure_cookies: bool = False                        # Secure cookies (set behind TLS)
     web_session_minutes: int = Field(default=30, ge=1, le=1440)  # idle expiry of a signed-in session
     web_session_hours: int = Field(default=12, ge=1, le=72)      # absolute expiry after sign-in
+    web_bench_probe: bool = False  # bench/web.py only: bare queries at /_bench/ beside the pages (never in production)
+    # the applicant portal (docs/portal.md): rate limits, counted in the database (every worker)
+    portal_submits_per_hour: int = Field(default=10, ge=1, le=10_000)    # per client address
+    portal_submits_per_day: int = Field(default=10, ge=1, le=10_000)     # per applicant (ID or credit code)
+    portal_lookup_failures: int = Field(default=10, ge=1, le=10_000)     # per address, per 15 minutes
+    portal_case_failures: int = Field(default=5, ge=1, le=10_000)        # per case number, per 15 minutes
+
+    @field_validator("font_fangsong", "font_xiaobiaosong", "font_heiti", "font_kaiti", mode="before")
+    @classmethod
+    def _no_font_file(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value  # empty: the open font
 
     @field_validator("database_url")
     @classmethod

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from foi_workflow.domain.applicants import (CREDIT_CHARS, Applicant, Application, Item, credit_code_check,
-                                            credit_code_ok, mask_address, match_key, phone_ok)
+                                            credit_code_ok, mask, mask_address, mask_contact, match_key,
+                                            phone_ok)
 from foi_workflow.domain.errors import FoiError
 
 # real, published unified social credit codes (GB 32100-2015's own example first)
@@ -130,3 +131,28 @@ def test_oral_application_is_made_in_person_and_records_the_staff_member():
 
 def test_address_is_masked_after_its_city():
     assert mask_address("山西省晋中市榆次区顺城街1号") == "山西省晋中市********"
+
+
+# ----- masking (issue 17): a short number never shows more than a third of itself ------------
+
+def test_an_18_character_id_keeps_its_first_3_and_last_4_and_a_mobile_its_first_3_and_last_2():
+    assert mask("11010519491231002X") == "110***********002X"
+    assert mask_contact("13912345678") == "139******78"
+
+
+@pytest.mark.parametrize("number, shown", [("12345678", "1******8"), ("123456789", "1******89"),
+                                           ("1234", "***4"), ("12", "**"), ("", "")])
+def test_a_short_id_number_shows_at_most_a_third_of_its_characters(number, shown):
+    assert mask(number) == shown
+
+
+@given(st.text(alphabet="0123456789X", max_size=30))
+def test_property_masking_never_shows_more_than_a_third_of_a_short_number(number):
+    masked = mask(number)
+    assert len(masked) == len(number)
+    visible = sum(c != "*" for c in masked)
+    assert visible <= (7 if len(number) >= 18 else len(number) // 3)
+    digits = "".join(c for c in number if c.isdigit())
+    if len(digits) >= 7 and len(digits) == len(number):
+        phone = mask_contact(number)
+        assert sum(c != "*" for c in phone) <= (5 if len(digits) >= 11 else len(digits) // 3)

@@ -43,26 +43,26 @@ RELATION_OF = {"o": Relation.OWN, "b": Relation.SUBORDINATE, "s": Relation.SIBLI
 RELATION_WORDS = {"o": "本机关", "b": "下级机关", "s": "同级机关", "u": "上级机关", "x": "其他机关",
                   "n": "全国性数据", "m": "全国性数据"}
 
-ROLES = (Role.CLERK, Role.REVIEWER, Role.HEAD, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM)
+ROLES = (Role.CLERK, Role.REVIEWER, Role.HEAD, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM, Role.APPLICANT)
 
 # Which relations each role may act in (letters as in TARGETS; "" refused everywhere).
-EXPECTED: dict[Action, tuple[str, str, str, str, str, str]] = {
-    #                          clerk reviewer head  supervisor admin  system
-    Action.CASE_REGISTER:     ("o",  "",      "o",  "",        "",    ""),
-    Action.CASE_STEP:         ("o",  "o",     "o",  "o",       "",    "o"),
-    Action.CASE_READ:         ("o",  "o",     "ob", "ob",      "",    "o"),
-    Action.NOTICE_READ:       ("o",  "o",     "ob", "ob",      "",    "o"),
-    Action.NOTICE_REISSUE:    ("",   "",      "o",  "",        "",    ""),
-    Action.BOARD_READ:        ("o",  "o",     "ob", "ob",      "",    "ob"),
-    Action.SWEEP_RUN:         ("",   "",      "",   "ob",      "ob",  "ob"),
-    Action.REPORT_READ:       ("o",  "o",     "ob", "ob",      "ob",  "ob"),
-    Action.STATS_WRITE:       ("o",  "",      "o",  "",        "o",   ""),
-    Action.STATS_LOCK:        ("",   "",      "o",  "",        "o",   ""),
-    Action.BULK_IMPORT:       ("",   "",      "",   "",        "o",   ""),
-    Action.CALENDAR_MANAGE:   ("",   "",      "",   "",        "n",   "n"),
-    Action.DIRECTORY_MANAGE:  ("",   "",      "",   "",        "obn", ""),
-    Action.NOTIFY_MANAGE:     ("",   "",      "",   "",        "ob",  ""),
-    Action.ACCESS_LOG_READ:   ("",   "",      "",   "",        "ob",  ""),
+EXPECTED: dict[Action, tuple[str, str, str, str, str, str, str]] = {
+    #                          clerk reviewer head  supervisor admin  system applicant (portal)
+    Action.CASE_REGISTER:     ("o",  "",      "o",  "",        "",    "", "o"),
+    Action.CASE_STEP:         ("o",  "o",     "o",  "o",       "",    "o", "o"),
+    Action.CASE_READ:         ("o",  "o",     "ob", "ob",      "",    "o", "o"),
+    Action.NOTICE_READ:       ("o",  "o",     "ob", "ob",      "",    "o", "o"),
+    Action.NOTICE_REISSUE:    ("",   "",      "o",  "",        "",    "", ""),
+    Action.BOARD_READ:        ("o",  "o",     "ob", "ob",      "",    "ob", ""),
+    Action.SWEEP_RUN:         ("",   "",      "",   "ob",      "ob",  "ob", ""),
+    Action.REPORT_READ:       ("o",  "o",     "ob", "ob",      "ob",  "ob", ""),
+    Action.STATS_WRITE:       ("o",  "",      "o",  "",        "o",   "", ""),
+    Action.STATS_LOCK:        ("",   "",      "o",  "",        "o",   "", ""),
+    Action.BULK_IMPORT:       ("",   "",      "",   "",        "o",   "", ""),
+    Action.CALENDAR_MANAGE:   ("",   "",      "",   "",        "n",   "n", ""),
+    Action.DIRECTORY_MANAGE:  ("",   "",      "",   "",        "obn", "", ""),
+    Action.NOTIFY_MANAGE:     ("",   "",      "",   "",        "ob",  "", ""),
+    Action.ACCESS_LOG_READ:   ("",   "",      "",   "",        "ob",  "", ""),
 }
 
 ACTION_WORDS = {

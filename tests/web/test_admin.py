@@ -206,3 +206,50 @@ def test_the_calendar_page_is_for_an_admin_of_a_top_level_government_only(client
                                                   "text": CHANGED_2026.replace("replaces_official = true", "")},
                       "/admin/calendar")
     assert unofficial.status_code == 422 and "replaces_official" in unofficial.text
+
+
+AGENCY_NEW = {"code": "yc-jyj", "name": "榆次区教育局", "kind": "department", "parent": "yc",
+              "correction_period_working_days": "10", "alert_working_days": "3", "backdate_working_days": "3",
+              "reasons_period_working_days": "15", "exclude_fee_time": "on", "contact_phone": "0354-3000000"}
+
+
+def agency_row(office, code):
+    from foi_workflow.storage.models import AgencyRow
+
+    with db.session_scope(office) as s:
+        row = s.scalars(select(AgencyRow).where(AgencyRow.code == code)).one_or_none()
+        return None if row is None else (row.name, row.parent_id is not None, dict(row.settings or {}))
+
+
+def test_an_admin_adds_an_agency_under_their_government_with_its_settings(client, office):
+    admin(client, office)
+    form = client.get("/admin").text
+    assert "新增机关" in form and 'name="correction_period_working_days"' in form and 'name="payee"' in form
+    r = post(client, "/admin/agencies", AGENCY_NEW, "/admin")
+    assert r.status_code == 303 and r.headers["location"] == "/admin/agencies/yc-jyj"
+    name, has_parent, settings = agency_row(office, "yc-jyj")
+    assert name == "榆次区教育局" and has_parent
+    assert settings["correction_period_working_days"] == 10 and settings["exclude_fee_time"] is True
+    assert settings["weekend_online_receipt_next_working_day"] is False and settings["contact_phone"] == "0354-3000000"
+    assert "已新增机关：榆次区教育局（yc-jyj）" in client.get("/admin/agencies/yc-jyj").text
+
+
+def test_a_new_agency_refused_by_a_rule_shows_it_beside_the_field_and_writes_nothing(client, office):
+    admin(client, office)
+    bad = post(client, "/admin/agencies", {**AGENCY_NEW, "correction_period_working_days": "99"}, "/admin")
+    assert bad.status_code == 422 and 'id="err-agency-correction_period_working_days"' in bad.text
+    assert "补正期限须为1至60个工作日" in bad.text and 'value="榆次区教育局"' in bad.text
+    dup = post(client, "/admin/agencies", {**AGENCY_NEW, "code": "yc-zrzy"}, "/admin")
+    assert dup.status_code == 422 and 'id="err-agency-code"' in dup.text and "机关代码不得重复" in dup.text
+    assert agency_row(office, "yc-jyj") is None
+
+
+def test_only_an_admin_of_a_top_level_government_adds_a_new_top_level_one_and_a_clerk_none(client, office):
+    admin(client, office, "a2", "yc-zrzy")  # an admin of a department
+    assert "新的最上级人民政府" not in client.get("/admin").text
+    r = post(client, "/admin/agencies", {**AGENCY_NEW, "code": "sx", "name": "山西省人民政府", "kind": "government",
+                                         "parent": ""}, "/admin")
+    assert r.status_code == 403 and "管理机关和账户" in r.text and agency_row(office, "sx") is None
+    sign_in(client, "c1")
+    r = post(client, "/admin/agencies", AGENCY_NEW, "/admin/tokens")
+    assert r.status_code == 403 and agency_row(office, "yc-jyj") is None

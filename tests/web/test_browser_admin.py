@@ -1,5 +1,6 @@
 """管理 and 年度报告 in a real headless Chromium (the fixtures of tests/web/test_browser.py): an
-admin creates an account, a head locks a year; axe-core on every new page."""
+admin creates an account and an agency, a head locks a year and unlocks it with a reason; axe-core on
+every new page."""
 
 from __future__ import annotations
 
@@ -36,6 +37,13 @@ def test_an_admin_creates_an_account_and_a_head_locks_the_year_on_accessible_pag
     for path in ("/admin/tokens", "/admin/agencies/yc-zrzy", "/admin/calendar", "/admin/access-log"):
         browser.get(site + path)
         axe_check(browser)
+    browser.get(site + "/admin")  # a new agency under the government, with its settings
+    by_id(browser, "agency-code").send_keys("yc-jyj")
+    by_id(browser, "agency-name").send_keys("榆次区教育局")
+    Select(by_id(browser, "agency-kind")).select_by_value("department")
+    Select(by_id(browser, "agency-parent")).select_by_value("yc")
+    submit(browser, browser.find_element("css selector", "form[action='/admin/agencies'] button"))
+    assert "已新增机关：榆次区教育局（yc-jyj）" in flash(browser)
 
     sign_in(browser, site, "h1")
     browser.get(f"{site}/reports?year={YEAR}")
@@ -43,3 +51,9 @@ def test_an_admin_creates_an_account_and_a_head_locks_the_year_on_accessible_pag
     submit(browser, browser.find_element("css selector", "form[action='/reports/lock'] button"))
     assert f"已锁定{YEAR}年度" in flash(browser)
     assert "（已锁定）" in browser.find_element("tag name", "h1").text
+    axe_check(browser)  # with the unlock form
+    by_id(browser, "unlock-reason").send_keys("更正表三第二栏的录入错误")
+    submit(browser, browser.find_element("css selector", "form[action='/reports/unlock'] button"))
+    assert f"已解锁{YEAR}年度" in flash(browser)
+    assert "（已锁定）" not in browser.find_element("tag name", "h1").text
+    axe_check(browser)  # with the record of the unlock

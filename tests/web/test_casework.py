@@ -51,7 +51,7 @@ def test_a_file_type_not_allowed_is_refused_with_the_type_rule_and_nothing_store
     case_no = f.register(office, agency=AGENCY, actor="c1", received=TODAY, today=TODAY).case_no
     sign_in(files_client, "c1")
     r = upload(files_client, case_no, "脚本.exe", b"MZ\x90\x00")
-    assert r.status_code == 422 and "附件类型限于" in r.text and 'aria-invalid="true" aria-describedby="err-file"' in r.text
+    assert r.status_code == 422 and "附件类型限于" in r.text and re.search(r'aria-describedby="[^"]*err-file"[^>]*aria-invalid="true"', r.text)
     r = upload(files_client, case_no, "伪装.pdf", b"not a pdf")  # the content must match the type
     assert r.status_code == 422 and "文件内容须与其类型相符" in r.text
     assert stored(tmp_path) == []
@@ -181,3 +181,12 @@ def test_the_parts_of_a_split_are_item_numbers_or_a_description_per_line():
     from foi_workflow.web.forms import parse_parts
 
     assert parse_parts("2,3\n 4、5 \n\n东湖片区规划") == [[2, 3], [4, 5], "东湖片区规划"]
+
+
+def test_the_upload_control_is_labelled_in_chinese_not_with_the_browser_s_own_button(client, office):
+    case_no = f.register(office, agency=AGENCY, actor="c1", received=TODAY, today=TODAY).case_no
+    sign_in(client, "c1")
+    page = client.get(f"/cases/{case_no}").text
+    control = re.search(r'<input id="attach-file"[^>]*>\s*<label for="attach-file" class="file-button">([^<]+)</label>', page)
+    assert control and control.group(1) == "选择文件" and 'class="file-input"' in control.group(0)
+    assert "未选择文件" in page and "已选择文件" in page and 'aria-describedby="attach-file-hint' in page

@@ -62,5 +62,27 @@ def test_the_supervisor_above_finds_the_overdue_case_on_the_board(client, office
     sign_in(client, "s1")
     board = client.get("/board").text
     assert case_no in board and "榆次区自然资源局" in board
+    assert re.search(r"未处理的提醒共 \d+ 条，已逾期 \d+ 条。</p>", board)  # the counts by level, in Chinese
     filtered = client.get("/board", params={"handler": "nobody"}).text
     assert case_no not in filtered
+
+
+def test_fee_lapsed_is_offered_on_the_case_page_only_after_the_fee_notice_s_payment_period(client, office):
+    """逾期未缴费 only once a fee notice was issued and its payment period has passed (the
+    service hands the case's schedule and today's legal date to domain.open_moves)."""
+    def with_fee(received: dt.date, delivered: dt.date) -> str:
+        no = f.register(office, agency=AGENCY, actor="c1", received=received, today=TODAY).case_no
+        f.step(office, no, "accept", "c1", received, today=TODAY)
+        f.step(office, no, "fee_notice", "c1", delivered, today=TODAY, method="per_volume", pages=400,
+               medium="paper", delivered=delivered.isoformat())
+        return no
+
+    sign_in(client, "c1")
+    fresh = f.register(office, agency=AGENCY, actor="c1", received=TODAY, today=TODAY).case_no
+    f.step(office, fresh, "accept", "c1", TODAY, today=TODAY)
+    assert 'id="move-fee_lapsed"' not in client.get(f"/cases/{fresh}").text  # no fee notice
+    running = with_fee(dt.date(2026, 11, 20), dt.date(2026, 11, 20))
+    page = client.get(f"/cases/{running}").text
+    assert 'id="move-fee_lapsed"' not in page and 'id="move-fee_paid"' in page
+    passed = with_fee(dt.date(2026, 9, 1), dt.date(2026, 9, 2))
+    assert 'id="move-fee_lapsed"' in client.get(f"/cases/{passed}").text

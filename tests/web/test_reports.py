@@ -35,7 +35,8 @@ def test_the_report_page_shows_the_sections_the_checks_and_the_downloads(client)
     assert r.status_code == 200
     assert "榆次区自然资源局2025年政府信息公开工作年度报告" in r.text
     assert "三、收到和处理政府信息公开申请情况" in r.text and "全部核对通过" in r.text
-    for fmt in ("docx", "pdf", "json", "csv"):
+    assert "三、本年度办理结果" in r.text and '<td class="num"' in r.text     # numbers right-aligned
+    for fmt in ("docx", "pdf", "xlsx", "json", "csv"):
         assert f"/reports/{YEAR}/download/{fmt}?agency={AGENCY}" in r.text
     bad = client.get("/reports?year=20x5")
     assert bad.status_code == 422 and "年度须在2008年至今年之间" in bad.text
@@ -57,7 +58,15 @@ def test_a_report_downloads_in_each_format_with_its_content_type(client):
     assert csv.headers["content-type"].startswith("text/csv")
     assert csv.text.splitlines()[0].startswith("agency_code,agency,year")
     assert "attachment" in csv.headers["content-disposition"]
-    assert client.get(f"{base}/xlsx?agency={AGENCY}").status_code == 404  # issue 15
+    xlsx = client.get(f"{base}/xlsx?agency={AGENCY}")
+    assert xlsx.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames == ["二、主动公开", "三、收到和处理申请", "四、复议诉讼"]
+    new_total = book["三、收到和处理申请"]["J6"].value       # 一、本年新收 … 总计
+    assert new_total == data.json()["table3"]["new"]["total"]
+    assert client.get(f"{base}/xls?agency={AGENCY}").status_code == 404
     assert client.get(f"/reports/20x5/download/csv?agency={AGENCY}").status_code == 422
     # the roll-up of the government: its head reads the bodies under it
     rollup = client.get(f"{base}/json?agency=yc&rollup=1")

@@ -263,7 +263,7 @@ def test_a_session_that_expired_in_the_middle_of_a_form_keeps_what_was_entered(c
     r = client.post("/register", data={"csrf": csrf_of(form.text), **APPLICATION, "items": "某年度预算说明"})
     assert r.status_code == 401 and "登录已过期" in r.text and 'value="某年度预算说明"' in r.text
     assert count_cases(office) == 0
-    kept = dict(re.findall(r'name="(keep\.[^"]+|resume)" value="([^"]*)"', r.text))
+    kept = dict(re.findall(r'name="(keep\.[^"]+|keep_token|resume)" value="([^"]*)"', r.text))
     again = client.post("/login", data={"csrf": csrf_of(r.text), "code": "c1", "password": PW, "next": "/", **kept})
     assert again.status_code == 200 and "填写的内容已保留" in again.text
     assert "某年度预算说明" in again.text and count_cases(office) == 0  # shown again, not submitted

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 from ..domain.calendar import FIRST_YEAR, LAST_YEAR, WorkingCalendar, YearArrangement
 from ..domain.holiday_law import estimate_year
@@ -15,7 +15,7 @@ from ..domain.holiday_law import estimate_year
 @lru_cache(maxsize=1)
 def official_arrangements() -> dict[int, YearArrangement]:
     """The official years shipped with the package (official-cn.json)."""
-    raw = json.loads(resources.files(__package__).joinpath("official-cn.json").read_text("utf-8"))
+    raw = json.loads(Path(__file__).with_name("official-cn.json").read_text("utf-8"))
     out = {}
     for year, data in raw["years"].items():
         out[int(year)] = YearArrangement(

@@ -5,6 +5,8 @@
 
 The calendar is public data: anyone may read it (current_calendar); only an admin of a
 top-level government loads a year, recorded with their account code and the operator.
+Loading imports the policy and the year-file parser when it runs: `foi clock` reads the calendar
+through this module and stays light.
 """
 
 from __future__ import annotations
@@ -15,12 +17,10 @@ from typing import TYPE_CHECKING
 
 from ..domain.calendar import WorkingCalendar
 from ..domain.errors import InputError
-from ..domain.identity import Principal
-from ..domain.policy import Action, authorize
 from . import build_calendar
-from .yearfile import parse_year_file
 
 if TYPE_CHECKING:
+    from ..domain.identity import Principal
     from ..storage.uow import UnitOfWork
 
 
@@ -88,7 +88,9 @@ def load_year(cmd: LoadYear, uow: UnitOfWork, principal: Principal) -> LoadResul
 
     Action.CALENDAR_MANAGE (the calendar is national data: an admin of a top-level government);
     the year is recorded as loaded by the principal's account code, with the operator."""
+    from ..domain.policy import Action, authorize
     from ..storage.calendar_repo import record_year
+    from .yearfile import parse_year_file
 
     authorize(principal, Action.CALENDAR_MANAGE, None, "工作日历")
     yf = parse_year_file(Path(cmd.path))
@@ -138,7 +140,9 @@ class LoadPreview:
 def preview_year(cmd: LoadYear, uow: UnitOfWork, principal: Principal) -> LoadPreview:
     """A dry run of load_year followed by recompute_open_cases: which open cases' dates would
     move, from what to what. Same permission and checks as load_year; nothing is written."""
+    from ..domain.policy import Action, authorize
     from ..services.recompute import moves_under
+    from .yearfile import parse_year_file
 
     authorize(principal, Action.CALENDAR_MANAGE, None, "工作日历")
     yf = parse_year_file(Path(cmd.path))

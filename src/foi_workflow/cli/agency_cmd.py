@@ -91,23 +91,26 @@ def contact(
     bank: Optional[str] = typer.Option(None, "--bank", help="开户银行"),
     account: Optional[str] = typer.Option(None, "--account", help="银行账号"),
     payment_method: Optional[str] = typer.Option(None, "--payment-method", help="缴费方式"),
+    doc_code: Optional[str] = typer.Option(None, "--doc-code",
+                                           help="机关代字（1–10个汉字，如 榆政信公；发文字号写作 榆政信公〔2026〕3号）"),
     actor: Optional[str] = typer.Option(None, "--as", help=AS_HELP + "（管理员；尚无管理员时为初始设置）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     from dataclasses import asdict
 
-    from ..domain.settings import CONTACT_FIELDS, PAYMENT_REQUIRED
+    from ..domain.settings import CONTACT_FIELDS, NOTICE_FIELDS, PAYMENT_REQUIRED
     from ..services import accounts
 
     given = {k: v for k, v in dict(
         contact_office=contact_office, contact_person=contact_person, contact_phone=contact_phone,
         contact_address=contact_address, contact_postcode=contact_postcode, contact_email=contact_email,
-        payee=payee, bank=bank, account=account, payment_method=payment_method).items() if v is not None}
+        payee=payee, bank=bank, account=account, payment_method=payment_method,
+        doc_code=doc_code).items() if v is not None}
     uow = unit_of_work()
     who = acting(uow, actor, bootstrap=True)
     with uow:
         settings = accounts.set_agency_contact(accounts.SetAgencyContact(code, given), uow, who)
-    out = {k: v for k, v in asdict(settings).items() if k in (*CONTACT_FIELDS, *PAYMENT_REQUIRED)}
+    out = {k: v for k, v in asdict(settings).items() if k in (*CONTACT_FIELDS, *PAYMENT_REQUIRED, *NOTICE_FIELDS)}
     if as_json:
         print_json(out)
         return

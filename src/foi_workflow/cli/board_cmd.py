@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import typer
 
-from .common import AS_HELP, acting, os_operator, print_json, unit_of_work, user_errors
+from .common import AS_HELP, acting, acting_or_scheduler, print_json, unit_of_work, user_errors
 
 notify_app = typer.Typer(no_args_is_help=True)
 
@@ -79,15 +79,52 @@ def _print_board(title: str, day: Any, groups: list, counts: dict[str, int], las
         console.print(f"（仅列出 {shown} 条，共 {total} 条）")
 
 
-def _sweeper(uow: Any, actor: str | None) -> Any:
-    """Who runs `foi sweep`: the staff member of --as (or a token's owner), else the
-    installation's scheduler with the OS user as operator (the server's own run)."""
-    from ..services import auth
-    from .common import _token
+@user_errors
+def timeliness(
+    year: int = typer.Option(..., "--year", help="统计年度（按答复日期、补正告知发出日期计）"),
+    agency: Optional[str] = typer.Option(None, "--agency", help="机关代码（含其有权查看的下属机关；默认为查看人所在机关）"),
+    actor: Optional[str] = typer.Option(None, "--as", help="查看人（工作人员账户代码），权限同督办看板；" + AS_HELP),
+    today: Optional[str] = typer.Option(None, "--today", help="“仍未答复且已逾期”按哪一天计 YYYY-MM-DD（默认今天）"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """时效统计：the year's replies given after reply_due and correction notices sent after the 7th
+    working day (lapses that stay visible), and the open cases past reply_due."""
+    from ..services import timeliness as service
 
-    if actor or _token():
-        return acting(uow, actor)
-    return auth.scheduler_principal(operator=os_operator())
+    uow = unit_of_work()
+    who = acting(uow, actor)
+    result = service.read(service.TimelinessQuery(year, agency, _day(uow, today)), uow, who)
+    if as_json:
+        print_json(result)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    import sys
+
+    # a pipe or a file gets the whole table (rich would cut it to 80 columns)
+    console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+    table = Table(title=f"时效统计 · {result['agency_name']} · {result['year']}年（逾期未答复截至 {result['today']}）",
+                  title_justify="left")
+    for col in ("机关", "答复", "逾期答复", "按期率", "补正告知", "逾期告知", "逾期未答复"):
+        table.add_column(col, justify="left" if col == "机关" else "right", no_wrap=True)
+
+    def share(v: Any) -> str:
+        return "—" if v is None else f"{v * 100:.1f}%"
+
+    for r in result["agencies"]:
+        table.add_row(r["agency_name"], str(r["replies"]), str(r["replies_late"]),
+                      share(r["on_time_share"]), str(r["correction_notices"]),
+                      str(r["correction_notices_late"]), str(r["open_overdue"]))
+    t = result["total"]
+    table.add_row("合计", str(t["replies"]), str(t["replies_late"]), share(t["on_time_share"]),
+                  str(t["correction_notices"]), str(t["correction_notices_late"]), str(t["open_overdue"]))
+    console.print(table)
+    for r in result["agencies"]:
+        for label, key in (("逾期答复", "late_cases"), ("逾期发出补正告知", "late_correction_cases"),
+                           ("逾期未答复", "open_overdue_cases")):
+            if r[key]:
+                console.print(f"{r['agency_name']} {label}：{'、'.join(r[key])}")
 
 
 @user_errors
@@ -108,7 +145,7 @@ def sweep(
     uow = unit_of_work()
     if not no_mail:  # a misconfigured mail server is refused before anything is swept
         notify.check_smtp(uow.settings.smtp)
-    who = _sweeper(uow, actor)
+    who = acting_or_scheduler(uow, actor)
     day = _day(uow, today)
     result = sweep_service.sweep(sweep_service.Sweep(day, tuple(agencies),
                                                      working_days_only=working_days_only), uow, who)

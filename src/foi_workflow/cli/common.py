@@ -8,15 +8,20 @@ import sys
 from contextvars import ContextVar
 from typing import Any, Callable
 
-import typer
-
 from ..domain.errors import FoiError
 
 EXIT_BAD_INPUT = 2
 
 
+def error_line(err: FoiError) -> str:
+    """The one-line Chinese message a command prints for bad input."""
+    return f"错误：{err.text()}"
+
+
 def fail(err: FoiError) -> None:
-    typer.echo(f"错误：{err.text()}", err=True)
+    import typer  # not at import: `foi clock`'s fast path (clock_core) imports this module
+
+    typer.echo(error_line(err), err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -92,6 +97,17 @@ def _token() -> str | None:
     import os
 
     return _TOKEN.get() or os.environ.get("FOI_TOKEN") or None
+
+
+def acting_or_scheduler(uow: Any, as_code: str | None) -> Any:
+    """For the commands the scheduled flows also run (`foi sweep`, `foi verify`): the staff
+    member of --as (or a token's owner), else the installation's scheduler with the OS user as
+    operator (the server's own run, every agency)."""
+    from ..services import auth
+
+    if as_code or _token():
+        return acting(uow, as_code)
+    return auth.scheduler_principal(operator=os_operator())
 
 
 def acting(uow: Any, as_code: str | None, *, bootstrap: bool = False) -> Any:

@@ -1,103 +1,69 @@
-"""The root of the `foi` command: sub-commands are registered here."""
+"""The root of the `foi` command: sub-commands are registered here.
+
+A sub-command's module is imported only when the command line names it (`foi case step`
+imports case_cmd alone, not the notice, statistics or web modules): the root group is a
+TyperGroup with click's lazy sub-commands — get_command loads the one asked for, list_commands
+names them all (`foi --help` loads them all for their help lines). The console script answers a
+plain `foi clock …` without Typer at all (cli/launch.py).
+"""
 
 from __future__ import annotations
 
 import importlib
-import sys
-from typing import Any, Optional
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 
-class _LazyTyper(typer.Typer):
-    """The root app: a sub-command's module is imported only when the command line needs it
-    (`foi clock` imports clock_cmd alone, not the case, notice, statistics or web modules).
-    Typer reads registered_commands/registered_groups when it builds the command tree; they load
-    the sub-command named on the command line (app(args) or sys.argv), or all of them for
-    `foi`, `foi --help`, an unknown name, or a tree built without a call (CliRunner)."""
+class _LazyGroup(TyperGroup):
+    """The root group: the lazy sub-commands (app.lazy below) beside any eager ones."""
 
-    _ready = False  # set at the end of this module: registrations written below stay eager
+    lazy: dict[str, tuple[str, str, str, str]] = {}  # name → (module, attribute, kind, help)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._lazy: dict[str, tuple[str, str, str, str]] = {}
-        self._wanted: Optional[str] = None
-        self._loaded: set[str] = set()
-        self._loading = False
-        super().__init__(*args, **kwargs)
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in self.lazy if n not in self.commands)]
 
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            self.add_command(_load(cmd_name, *self.lazy[cmd_name]), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+def _load(name: str, module: str, attr: str, kind: str, help: str) -> Any:
+    """The click command of one lazy sub-command, built as an eager one is: registered on a
+    Typer of its own (add_typer for a group, command for a function) and taken from its tree."""
+    import typer.main
+
+    target = getattr(importlib.import_module(f"{__package__}.{module}"), attr)
+    holder = typer.Typer(add_completion=False)
+    holder.callback()(_no_options)  # a group, whatever it holds
+    if kind == "group":
+        holder.add_typer(target, name=name, help=help)
+    else:
+        holder.command(name, help=help)(target)
+    return typer.main.get_command(holder).commands[name]
+
+
+def _no_options() -> None:
+    pass
+
+
+class _Root(typer.Typer):
     def lazy(self, name: str, module: str, attr: str, kind: str, help: str) -> None:
-        self._lazy[name] = (module, attr, kind, help)
-
-    def _load(self) -> None:
-        if not self._ready or not self._lazy or self._loading:
-            return
-        if self._wanted in self._loaded:
-            return  # the named sub-command is there: the rest stay unimported
-        names = [self._wanted] if self._wanted in self._lazy else list(self._lazy)
-        self._loading = True
-        try:
-            self._add([(*self._lazy.pop(n), n) for n in names])
-        finally:
-            self._loading = False
-
-    def _add(self, entries: list[tuple[str, str, str, str, str]]) -> None:
-        for module, attr, kind, help, name in entries:
-            self._loaded.add(name)
-            target = getattr(importlib.import_module(f"{__package__}.{module}"), attr)
-            if kind == "group":
-                self.add_typer(target, name=name, help=help)
-            else:
-                self.command(name, help=help)(target)
-
-    @property
-    def registered_commands(self) -> list:  # type: ignore[override]
-        self._load()
-        return self._commands
-
-    @registered_commands.setter
-    def registered_commands(self, value: list) -> None:
-        self._commands = value
-
-    @property
-    def registered_groups(self) -> list:  # type: ignore[override]
-        self._load()
-        return self._groups
-
-    @registered_groups.setter
-    def registered_groups(self, value: list) -> None:
-        self._groups = value
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        argv = kwargs.get("args", args[0] if args else None)
-        self._wanted = _command_name(sys.argv[1:] if argv is None else list(argv))
-        try:
-            return super().__call__(*args, **kwargs)
-        finally:
-            self._wanted = None  # a tree built later (CliRunner) has every sub-command
+        """Register sub-command `name`: `attr` of cli/`module` (a Typer app for kind "group",
+        a function for kind "command"), imported when a command line names it."""
+        _LazyGroup.lazy[name] = (module, attr, kind, help)
 
 
-def _command_name(argv: list[str]) -> Optional[str]:
-    """The sub-command named on a command line (after the root's options), or None."""
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg == "--token":
-            i += 2
-            continue
-        if arg.startswith("-"):
-            i += 1
-            continue
-        return arg
-    return None
-
-
-app = _LazyTyper(
+app = _Root(
     name="foi",
     help="政府信息公开申请办理（服务器上的操作工具）：机关与账户、案件办理、法定期限计算、工作日历、数据库。"
          "写操作记录操作人（本机用户或 --token 令牌所属人员）及 --as 指明的办理人。",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_LazyGroup,
 )
 
 
@@ -127,15 +93,20 @@ app.lazy("board", "board_cmd", "board", "command",
 app.lazy("sweep", "board_cmd", "sweep", "command",
          "立即进行期限督办扫描：提醒、自动办结（逾期未补正/未缴费）、邮件摘要。")
 app.lazy("notify", "board_cmd", "notify_app", "group", "督办摘要邮件：设置、列出收件人。")
+app.lazy("timeliness", "board_cmd", "timeliness", "command",
+         "时效统计：年度内逾期答复、逾期发出补正告知的案件，以及仍未答复且已逾期的案件。")
+app.lazy("verify", "verify_cmd", "verify", "command",
+         "核对办理记录：重新计算案件办理记录和文书的哈希链，列明被改动、插入或删除之处。")
 app.lazy("serve", "serve_cmd", "serve", "command",
          "常驻进程：向 Prefect 服务器（PREFECT_API_URL）登记并运行各定时部署（期限督办扫描等）。")
 app.lazy("web", "web_cmd", "web", "command",
          "工作台：在浏览器中办理案件（登录、我的待办、案件页、登记、督办），并提供 /api/ 接口。")
 app.lazy("demo", "demo_cmd", "demo", "command",
          "演示：期限计算的典型情形及其计算过程（完整的办理流程演示：make demo）。")
+app.lazy("fonts", "fonts_cmd", "app", "group",
+         "字体：检查文书所用的字体（正文仿宋、标题小标宋、黑体、楷体）及其来源与许可。")
 # a new sub-command: one app.lazy(...) line above (or an eager app.add_typer / app.command)
 
-app._ready = True  # keep this the last statement: from here Typer's reads load the lazy ones
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -14,7 +14,7 @@ from typing import Optional
 
 import typer
 
-from .common import AS_HELP, acting, print_json, unit_of_work, user_errors
+from .common import AS_HELP, acting, print_json, settings, unit_of_work, user_errors
 
 app = typer.Typer(no_args_is_help=True)
 KEY_HELP = "文书编号（如 yuci-bgs-2026-N00001）、发文字号或登记序号"
@@ -83,6 +83,9 @@ def render(
 ) -> None:
     from ..notices import register
 
+    from ..documents import fonts
+
+    fonts.check(settings())  # a font file the settings name is missing or lacks characters
     uow = unit_of_work()
     who = acting(uow, as_code)
     folder = out if out is not None else (uow.settings.notices_dir or Path("notices"))

@@ -28,8 +28,11 @@ app.add_typer(consultation_app, name="consultation", help="咨询登记簿：按
 app.add_typer(fee_app, name="fee", help="收费登记簿：案件以外收取的费用（add、import）。")
 app.add_typer(narrative_app, name="narrative", help="年度报告叙述部分（一、五、六）的正文。")
 
-FORMATS = ("text", "json", "csv", "docx", "pdf", "legacy-2008")
-FORMAT_HELP = "输出格式：text（终端）、json（代码）、csv、docx、pdf、legacy-2008（2008年格式文本）"
+FORMATS = ("text", "json", "csv", "docx", "pdf", "xlsx", "legacy-2008")
+FORMAT_HELP = ("输出格式：text（终端）、json（代码）、csv、docx、pdf、xlsx（表二至表四，每表一个工作表）、"
+               "legacy-2008（2008年格式文本）")
+#: Formats written only to a file (--out): binary documents.
+FILE_FORMATS = ("docx", "pdf", "xlsx")
 READER_HELP = "查阅人（工作人员账户代码；或用 foi --token）：查阅记入访问日志"
 WRITER_HELP = "登记人：本机关的承办人、负责人或管理员（工作人员账户代码；或用 foi --token）；操作人另行记录"
 LOCKER_HELP = "办理人：该机关的负责人或管理员（工作人员账户代码；或用 foi --token）；操作人另行记录"
@@ -82,6 +85,8 @@ def render(report: Any, fmt: str) -> bytes:
         return out.render_docx(report)
     if fmt == "pdf":
         return out.render_pdf(report)
+    if fmt == "xlsx":
+        return out.render_xlsx(report)
     if fmt == "legacy-2008":
         render_check_legacy(report.year)
         return render_text(out.legacy_report(report)).encode()
@@ -96,7 +101,7 @@ def annual(
     agency: Optional[str] = typer.Option(None, "--agency", help="机关代码（省略：查阅人所在机关）"),
     rollup: bool = typer.Option(False, "--rollup", help="汇总本机关及所辖全部机关（须有权查阅所辖各机关）"),
     fmt: str = typer.Option("text", "--format", help=FORMAT_HELP),
-    out: Optional[str] = typer.Option(None, "--out", help="输出文件（docx、pdf 必须给出）"),
+    out: Optional[str] = typer.Option(None, "--out", help="输出文件（docx、pdf、xlsx 必须给出）"),
     as_json: bool = typer.Option(False, "--json", help="同 --format json"),
     actor: Optional[str] = typer.Option(None, "--as", help=READER_HELP),
 ) -> None:
@@ -106,8 +111,8 @@ def annual(
     fmt = "json" if as_json else fmt
     if fmt not in FORMATS:
         raise InputError("--format", FORMAT_HELP, f"未知的格式“{fmt}”")
-    if fmt in ("docx", "pdf") and not out:
-        raise InputError("--out", "docx、pdf 须写入文件：用 --out 指明", "未给出输出文件")
+    if fmt in FILE_FORMATS and not out:
+        raise InputError("--out", "docx、pdf、xlsx 须写入文件：用 --out 指明", "未给出输出文件")
     if fmt == "legacy-2008":
         render_check_legacy(year)
     uow = unit_of_work()
@@ -338,3 +343,30 @@ def narrative_set(
     stat_registers.set_narrative(stat_registers.SetNarrative(agency, year, section, body), uow,
                                  acting(uow, actor))
     typer.echo(f"已保存叙述部分“{section}”（{agency}，{year}年度）")
+
+
+@app.command("history", help="登记簿的历次版本：叙述部分（narrative）和主动公开数据（disclosure）每次改写前后的值、"
+                             "改写人和时间，最新的在前（改写不丢失先前的版本）。")
+@user_errors
+def history(
+    agency: str = typer.Option(..., "--agency", help="机关代码"),
+    year: int = typer.Option(..., "--year", help="年度"),
+    kind: Optional[str] = typer.Option(None, "--kind", help="narrative 或 disclosure（默认两者）"),
+    key: Optional[str] = typer.Option(None, "--key", help="叙述部分（如 overview）或数据项（如 rules.made）"),
+    actor: Optional[str] = typer.Option(None, "--as", help="查看人（工作人员账户代码）"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    from ..services import stat_registers
+
+    uow = unit_of_work()
+    rows = stat_registers.versions(stat_registers.Versions(agency, year, kind, key), uow, acting(uow, actor))
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        typer.echo(f"{agency} {year}年度没有登记簿版本记录")
+    for r in rows:
+        shown = "".join(c if c.isprintable() else " " for c in r["value"])  # no control sequences
+        value = shown if len(shown) <= 60 else shown[:60] + "…"
+        typer.echo(f"{r['recorded_at'][:19]}  {stat_registers.VERSION_KINDS[r['kind']]} {r['key']}  "
+                   f"{r['recorded_by']}（{r['operator']}）：{value}")

@@ -17,8 +17,11 @@ def web(
 
     from ..web.app import create_app
 
+    from ..documents import fonts
+
     config = settings()
     require_schema(config.database_url)
+    fonts.check(config)  # the font files the settings name: a Chinese message now, not at a notice
     typer.echo(f"工作台：http://{host}:{port}/（数据库 {config.database_url.split('@')[-1]}）")
     # the access log shows paths only: case and notice numbers, never personal data
     uvicorn.run(create_app(config), host=host, port=port, proxy_headers=False, server_header=False)

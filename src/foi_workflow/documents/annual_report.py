@@ -1,15 +1,33 @@
-"""The annual report as files: DOCX and PDF for publishing (tables laid out as published, with the
-multi-level headers), CSV and text for machines and terminals, and the older format as text.
+"""The annual report as files: DOCX and PDF for publishing, XLSX of the three tables (offices file
+them in spreadsheets), CSV and text for machines and terminals, and the older format as text.
 
 The tables are first laid out as a grid of cells with their spans (`table2_grid`, `table3_grid`,
-`table4_grid`: pure, one layout for both writers); the DOCX writer merges cells with python-docx,
-the PDF writer draws them with fpdf2 and the project's embedded CJK font (documents.fonts).
+`table4_grid`: pure, one layout for every writer), in the official layout of 国办公开办函〔2021〕30号
+(annual-report-2021.md): table 3's row labels in three merged columns ("三、本年度办理结果" spanning
+every result row), its top-left note, the two-row headers, numbers right-aligned. The DOCX writer
+merges cells with python-docx (header rows marked w:tblHeader, so Word, WPS and LibreOffice
+repeat them), the PDF writer draws them with fpdf2 (header rows drawn again at the top of every
+page a table continues on, a merged cell split over pages drawn on each), the XLSX writer
+(documents.annual_report_xlsx) merges them with openpyxl.
+
+Type (docs/decisions.md, "The annual report's layout"): the page and the text as GB/T 9704 —
+A4 portrait, the 版心 156 × 225 mm, title 二号, headings and text 三号 (16 pt) on the 22-line
+grid, page numbers "— 1 —" 四号 (odd pages right, even pages left); tables at 五号 (10.5 pt),
+the smallest size the practice allows in a table, at which table 3's ten columns fit the
+portrait 版心 with six-digit numbers and no header broken inside a word (explicit breaks at word
+boundaries, `HEADER_BREAKS`), so no page is turned to landscape.
+
+Fonts are named in one place (`ROLE_FONTS`: the report's roles → the roles of documents.fonts,
+which give the official face the DOCX/XLSX name and the file the PDF embeds).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
+import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Sequence
@@ -18,31 +36,71 @@ from ..domain.statistics.layout import (APPLICANT_COLUMNS, COLUMNS, FEE_KINDS, H
                                         LEGAL_PERSON_GROUP, NARRATIVE_SECTIONS, REMEDY_CELL_LABELS,
                                         REMEDY_CELLS, REMEDY_GROUP_LABELS, REMEDY_GROUPS, ROW_LABELS,
                                         ROWS, SECTIONS, SHORT_COLUMN_LABELS, TABLE2,
-                                        TABLE2_CELL_LABELS, CONSULTATION_CHANNELS, MISSING_NARRATIVE)
+                                        TABLE2_CELL_LABELS, CONSULTATION_CHANNELS, MISSING_NARRATIVE,
+                                        RESULTS_GROUP_LABEL)
 from ..domain.statistics.report import AnnualReport, fen_to_yuan
 from . import layout as L
 
 
 @dataclass(frozen=True)
 class Cell:
-    text: str
+    text: str              # "\n": an explicit line break (at a word boundary)
     colspan: int = 1
     rowspan: int = 1
     header: bool = False
-    align: str = "C"   # "L" or "C"
+    align: str = "C"       # "L", "C" or "R" (numbers)
+    value: Any = None      # a number cell's figure (int, or Decimal for the fee amount)
 
 
 @dataclass(frozen=True)
 class Grid:
-    """A table as published: rows of cells with spans; relative column widths."""
+    """A table as published: rows of cells with spans; column widths (mm of the 156 mm 版心)."""
 
     title: str
     widths: tuple[float, ...]
     rows: tuple[tuple[Cell, ...], ...]
+    head_rows: int = 0     # rows repeated at the top of every page the table continues on
+    keep_together: bool = False   # a small table: starts on a new page rather than split
+    breaks: tuple[int, ...] | None = None  # rows a page may start with (None: any body row)
+    first_rows: int = 1    # body rows that go with the header rows onto the table's first page
+
+
+#: The table-3 note of the merged top-left cell, verbatim (annual-report-2021.md).
+TABLE3_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+
+#: Where a header may break: at word boundaries only (商业/企业, never 商业企/业).
+HEADER_BREAKS = {
+    "商业企业": "商业\n企业", "科研机构": "科研\n机构", "社会公益组织": "社会\n公益\n组织",
+    "法律服务机构": "法律\n服务\n机构", "结果维持": "结果\n维持", "结果纠正": "结果\n纠正",
+    "其他结果": "其他\n结果", "尚未审结": "尚未\n审结",
+    TABLE3_NOTE: "（本列数据的勾稽关系为：\n第一项加第二项之和，\n等于第三项加第四项之和）",
+    "三、本年度办理结果": "三、\n本\n年\n度\n办\n理\n结\n果",   # a narrow column: read down
+}
+
+#: A table-3 row label broken between words when wide numbers leave it less than a line.
+LABEL_BREAKS = {"一、本年新收政府信息公开申请数量": "一、本年新收政府信息公开\n申请数量",
+                "二、上年结转政府信息公开申请数量": "二、上年结转政府信息公开\n申请数量"}
+TABLE3_LABEL_MM = (9.5, 17.5)   # 三、本年度办理结果 (two characters' room), （三）不予公开 (four)
+
+TABLE_PT = 10.5          # 五号
+TABLE_LINE_PT = 14.0     # table lines, exactly (PDF and DOCX alike)
+CELL_PAD_MM = 1.0        # left/right cell margin (DOCX tblCellMar, PDF)
+NUMBER_PAD_MM = (0.4, 0.8)   # a number cell's left/right margin: six digits in a 13.5 mm column
+DIGIT_MM = 0.55 * TABLE_PT * L.PT   # a digit at 五号 (the open and the official faces: ≤ 0.55 em)
+NUMBER_COL_MM = (L.TEXT_W - 61.4) / 7  # table 3: 61.4 mm hold its longest one-line label
+
+
+def pads(c: "Cell") -> tuple[float, float]:
+    """(left, right) margin of a cell, mm."""
+    return NUMBER_PAD_MM if c.value is not None else (CELL_PAD_MM, CELL_PAD_MM)
+
+
+def _brk(text: str) -> str:
+    return HEADER_BREAKS.get(text, text)
 
 
 def _h(text: str, colspan: int = 1, rowspan: int = 1) -> Cell:
-    return Cell(text, colspan, rowspan, header=True)
+    return Cell(_brk(text), colspan, rowspan, header=True)
 
 
 def _amount(v: Any) -> str:
@@ -51,33 +109,93 @@ def _amount(v: Any) -> str:
     return str(v)
 
 
+def _num(v: Any, colspan: int = 1) -> Cell:
+    return Cell(_amount(v), colspan, align="R", value=v)
+
+
 def table2_grid(r: AnnualReport) -> Grid:
     rows: list[tuple[Cell, ...]] = []
     provisions: dict[str, list[str]] = {}
     for block, (provision, _label, _cells) in TABLE2.items():
         provisions.setdefault(provision, []).append(block)
+    starts = []
     for provision, blocks in provisions.items():
+        starts.append(len(rows))
         rows.append((_h(provision, 4),))
         cells = TABLE2[blocks[0]][2]
         span = 3 // len(cells)
         rows.append((_h("信息内容"), *(_h(TABLE2_CELL_LABELS[c], span) for c in cells)))
         for block in blocks:
-            rows.append((Cell(TABLE2[block][1]),
-                         *(Cell(_amount(r.table2[block][c]), span) for c in cells)))
-    return Grid("", (2.2, 1, 1, 1), tuple(rows))
+            rows.append((Cell(TABLE2[block][1]), *(_num(r.table2[block][c], span) for c in cells)))
+    # each provision's block has its own header rows: a page breaks only between blocks
+    return Grid(SECTIONS["table2"], (66.0, 30.0, 30.0, 30.0), tuple(rows), breaks=tuple(starts))
+
+
+_ROW_LABEL = re.compile(r"^(?:三、)?(（[一二三四五六七]）)([^\d]*?)\s*(\d+\..*)?$")
+
+
+def table3_labels() -> list[tuple[str, str, str]]:
+    """(group marker, group label, item label) of every result row, from the official labels
+    ("三、（三）不予公开 1.属于国家秘密" → ("（三）", "不予公开", "1.属于国家秘密"); the
+    continuation rows "（三）2.…" give their group's marker and their item only)."""
+    out = []
+    for row in ROWS[2:-1]:
+        m = _ROW_LABEL.match(ROW_LABELS[row])
+        assert m, ROW_LABELS[row]
+        out.append((m.group(1), m.group(2).strip(), m.group(3) or ""))
+    return out
+
+
+def table3_widths(r: AnnualReport) -> tuple[float, list[float]]:
+    """(item column, the seven number columns), mm. The three label columns (9.5 + 17.5 + item)
+    hold the longest one-line label (16 characters at 五号) and each number column five digits
+    (and 自然人, and two characters of a broken header); a column with wider numbers grows (a
+    digit's room more than its figures), taking the room from the item column."""
+    num_w = []
+    for c in COLUMNS:
+        digits = max(len(str(r.table3[row][c])) for row in ROWS)
+        num_w.append(max(NUMBER_COL_MM, digits * DIGIT_MM + sum(NUMBER_PAD_MM) + 0.9))
+    return L.TEXT_W - sum(TABLE3_LABEL_MM[:2]) - sum(num_w), num_w
 
 
 def table3_grid(r: AnnualReport) -> Grid:
     n_org = len(APPLICANT_COLUMNS) - 1
+    item_w, num_w = table3_widths(r)
+    label_room = sum(TABLE3_LABEL_MM[:2]) + item_w - 2 * CELL_PAD_MM
     head = (
-        (_h("", 1, 3), _h(HEADER_TITLE, len(COLUMNS))),
+        (_h(TABLE3_NOTE, 3, 3), _h(HEADER_TITLE, len(COLUMNS))),
         (_h(SHORT_COLUMN_LABELS["natural_person"], 1, 2), _h(LEGAL_PERSON_GROUP, n_org),
          _h(SHORT_COLUMN_LABELS["total"], 1, 2)),
         tuple(_h(SHORT_COLUMN_LABELS[c]) for c in APPLICANT_COLUMNS[1:]),
     )
-    body = tuple((Cell(ROW_LABELS[row], align="L"), *(Cell(str(r.table3[row][c])) for c in COLUMNS))
-                 for row in ROWS)
-    return Grid("", (5.0, *(1.0,) * len(COLUMNS)), head + body)
+    results = ROWS[2:-1]
+    labels = dict(zip(results, table3_labels()))
+    group_size: dict[str, int] = {}
+    for marker, _g, item in labels.values():
+        if item:
+            group_size[marker] = group_size.get(marker, 0) + 1
+    body = []
+    seen: set[str] = set()
+    for row in ROWS:
+        numbers = tuple(_num(r.table3[row][c]) for c in COLUMNS)
+        if row not in labels:                       # 一、 二、 四、: across the three columns
+            text = ROW_LABELS[row]
+            if len(text) * TABLE_PT * L.PT > label_room:   # narrower: broken between words
+                text = LABEL_BREAKS.get(text, text)
+            body.append((Cell(text, 3, align="L"), *numbers))
+            continue
+        marker, group, item = labels[row]
+        lead = (Cell(_brk(RESULTS_GROUP_LABEL), 1, len(results)),) if row == results[0] else ()
+        if not item:                                # （一）（二）（七）: across two columns
+            label: tuple[Cell, ...] = (Cell(marker + group, 2, align="L"),)
+        elif marker not in seen:                    # the first item: the group's merged cell
+            label = (Cell(f"{marker}\n{group}", 1, group_size[marker]), Cell(item, align="L"))
+        else:
+            label = (Cell(item, align="L"),)
+        seen.add(marker)
+        body.append((*lead, *label, *numbers))
+    return Grid(SECTIONS["table3"], (*TABLE3_LABEL_MM[:2], item_w, *num_w), head + tuple(body),
+                head_rows=len(head), first_rows=3)
 
 
 def table4_grid(r: AnnualReport) -> Grid:
@@ -89,8 +207,15 @@ def table4_grid(r: AnnualReport) -> Grid:
          *(_h(REMEDY_GROUP_LABELS[g].split(" ", 1)[1], n) for g in litigation)),
         tuple(_h(REMEDY_CELL_LABELS[c]) for _g in litigation for c in REMEDY_CELLS),
     )
-    body = (tuple(Cell(str(r.table4[g][c])) for g in REMEDY_GROUPS for c in REMEDY_CELLS),)
-    return Grid("", (1.0,) * (n * len(REMEDY_GROUPS)), head + body)
+    body = (tuple(_num(r.table4[g][c]) for g in REMEDY_GROUPS for c in REMEDY_CELLS),)
+    ncol = n * len(REMEDY_GROUPS)
+    return Grid(SECTIONS["table4"], (L.TEXT_W / ncol,) * ncol, head + body, head_rows=len(head),
+                keep_together=True)
+
+
+def grids(r: AnnualReport) -> list[tuple[str, Grid]]:
+    """The three tables: (JSON key, grid)."""
+    return [("table2", table2_grid(r)), ("table3", table3_grid(r)), ("table4", table4_grid(r))]
 
 
 def fees_text(r: AnnualReport) -> str:
@@ -106,6 +231,16 @@ def fees_text(r: AnnualReport) -> str:
 
 def title(r: AnnualReport) -> str:
     return f"{r.agency}{r.year}年政府信息公开工作年度报告"
+
+
+def title_lines(r: AnnualReport) -> list[str]:
+    """The title as printed (二号, 20 characters a line): one line when it fits, else broken
+    after the year, never inside a word ("…工作年/度报告")."""
+    whole = title(r)
+    width = sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in whole)
+    if width <= int(L.TEXT_W / (L.TITLE_PT * L.PT)):
+        return [whole]
+    return [f"{r.agency}{r.year}年", "政府信息公开工作年度报告"]
 
 
 def sections(r: AnnualReport) -> list[tuple[str, Any]]:
@@ -124,6 +259,71 @@ def sections(r: AnnualReport) -> list[tuple[str, Any]]:
         (SECTIONS["problems"], r.narrative.get("problems") or missing),
         (SECTIONS["other"], "\n".join(x for x in (other, cons) if x)),
     ]
+
+
+def stamp(r: AnnualReport) -> dt.datetime:
+    """The fixed time in every file's metadata: 1 January of the next year, Beijing time (the
+    report is published by 31 January, 条例第五十条), so the same figures give the same bytes."""
+    return L.issue_datetime(dt.date(r.year + 1, 1, 1))
+
+
+def fixed_zip(data: bytes, when: dt.datetime) -> bytes:
+    """The same ZIP (DOCX, XLSX) with every entry dated `when` (the writers stamp the clock)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            fixed.create_system = 3
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+# ----- fonts: the one place the report names its faces ------------------------------------------
+
+#: The report's roles → the roles of documents.fonts (the official face of GB/T 9704 and the file
+#: embedded in PDFs): title 方正小标宋简体, headings and table headers 黑体 (a real heavy face,
+#: no faked bold), text and table cells 仿宋_GB2312, page numbers the body face.
+ROLE_FONTS = {"title": "title", "heading": "heading1", "body": "body", "table": "body",
+              "table_head": "heading1", "page_no": "body"}
+LATIN_FACE = "Times New Roman"
+
+
+def face_name(role: str) -> str:
+    """The official face a role is named by in DOCX and XLSX (仿宋_GB2312, …)."""
+    from . import fonts
+
+    return fonts.ROLES[ROLE_FONTS[role]].official
+
+
+def face_fallbacks(role: str) -> tuple[str, ...]:
+    from . import fonts
+
+    return fonts.ROLES[ROLE_FONTS[role]].alt_names
+
+
+def _pdf_faces(pdf, texts_by_role: dict[str, list[str]]) -> dict[str, tuple[str, str]]:
+    """Embed each font the PDF draws with (its common subset when that holds every character
+    drawn in it: the same bytes, a fifth of the reading); role → (family, style). A character
+    the font lacks refuses the report, named (never a missing-glyph box)."""
+    from . import fonts
+
+    used: dict[str, set[int]] = {}
+    for role, texts in texts_by_role.items():
+        key = ROLE_FONTS[role]
+        used.setdefault(key, set()).update(ord(ch) for t in texts for ch in t if ch not in "\n\r\t")
+    out = {}
+    for key, chars in sorted(used.items()):
+        text = "".join(sorted(map(chr, chars)))
+        fonts.require_glyphs(key, "report", "年度报告", text)
+        path = fonts.common_path(key) if chars <= fonts.common_charset() else fonts.face(key).path
+        pdf.add_font(f"f-{key}", "", str(path))
+    for role, key in ROLE_FONTS.items():
+        if key in used:
+            out[role] = (f"f-{key}", "")
+    return out
 
 
 # ----- CSV and text -----------------------------------------------------------------------------
@@ -172,9 +372,7 @@ def render_text(r: AnnualReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-# ----- DOCX -------------------------------------------------------------------------------------
-
-def _grid_positions(grid: Grid) -> list[tuple[int, int, Cell]]:
+def grid_positions(grid: Grid) -> list[tuple[int, int, Cell]]:
     """(row, column, cell) of every cell, columns found by skipping cells spanned from above."""
     ncol = len(grid.widths)
     taken: set[tuple[int, int]] = set()
@@ -193,66 +391,238 @@ def _grid_positions(grid: Grid) -> list[tuple[int, int, Cell]]:
     return out
 
 
+
+
+# ----- DOCX -------------------------------------------------------------------------------------
+
+def _twips(mm: float) -> int:
+    return round(mm / 25.4 * 1440)
+
+
 def render_docx(r: AnnualReport) -> bytes:
     from docx import Document
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
-    from . import fonts
+    def el(tag: str, **attrs: str):
+        e = OxmlElement(tag)
+        for k, v in attrs.items():
+            e.set(qn(f"w:{k}"), v)
+        return e
+
+    def faces(rpr, role: str) -> None:
+        rfonts = rpr.find(qn("w:rFonts"))
+        if rfonts is None:
+            rfonts = el("w:rFonts")
+            rpr.insert(0, rfonts)
+        for k in list(rfonts.attrib):
+            del rfonts.attrib[k]
+        face = face_name(role)
+        for k, v in (("ascii", LATIN_FACE), ("hAnsi", LATIN_FACE), ("eastAsia", face), ("cs", LATIN_FACE)):
+            rfonts.set(qn(f"w:{k}"), v)
+
+    def lang(rpr) -> None:
+        for old in rpr.findall(qn("w:lang")):
+            rpr.remove(old)
+        rpr.append(el("w:lang", val="zh-CN", eastAsia="zh-CN", bidi="ar-SA"))
 
     doc = Document()
     sec = doc.sections[0]
     sec.page_width, sec.page_height = Mm(L.PAGE_W), Mm(L.PAGE_H)
     sec.top_margin, sec.bottom_margin = Mm(L.MARGIN_TOP), Mm(L.MARGIN_BOTTOM)
     sec.left_margin, sec.right_margin = Mm(L.MARGIN_LEFT), Mm(L.MARGIN_RIGHT)
-    style = doc.styles["Normal"]
-    style.font.name = fonts.CJK_FAMILY
-    style.font.size = Pt(L.TABLE_PT)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), fonts.CJK_FAMILY)
+    sec.footer_distance = Mm(L.MARGIN_BOTTOM - 7 - 8)
+    # the document defaults: the official faces and zh-CN (python-docx's template says en-US)
+    defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    faces(defaults, "body")
+    lang(defaults)
+    ppr_default = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:pPrDefault"))
+    if ppr_default is not None:
+        doc.styles.element.find(qn("w:docDefaults")).remove(ppr_default)
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(L.BODY_PT)
+    faces(normal.element.get_or_add_rPr(), "body")
+    lang(normal.element.get_or_add_rPr())
     core = doc.core_properties
-    core.title, core.author = title(r), r.agency
+    when = stamp(r).replace(tzinfo=None)
+    core.title, core.author, core.last_modified_by = title(r), r.agency, r.agency
+    core.subject = SECTIONS["table3"]
+    core.created = core.modified = core.last_printed = when
+    core.revision, core.comments, core.keywords, core.language = 1, "", "", "zh-CN"
 
-    def para(text: str, size: float = L.TABLE_PT, bold: bool = False, center: bool = False, indent: bool = True):
+    def run(p, text: str, role: str, size: float):
+        rn = p.add_run(text)
+        rn.font.size = Pt(size)
+        faces(rn._element.get_or_add_rPr(), role)
+        return rn
+
+    def spacing(p, line_pt: float, before: float = 0, after: float = 0) -> None:
+        f = p.paragraph_format
+        f.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        f.line_spacing = Pt(line_pt)
+        f.space_before, f.space_after = Pt(before), Pt(after)
+
+    def para(text: str, role: str = "body", size: float = L.BODY_PT, align=WD_ALIGN_PARAGRAPH.JUSTIFY,
+             indent: bool = True, line_pt: float = L.LINE_PT, keep: bool = False):
         p = doc.add_paragraph()
-        if center:
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        elif indent:
-            p.paragraph_format.first_line_indent = Pt(size * 2)
-        run = p.add_run(text)
-        run.font.size, run.font.bold = Pt(size), bold
+        p.alignment = align
+        spacing(p, line_pt)
+        if indent:
+            p.paragraph_format.first_line_indent = Pt(size * L.INDENT_CHARS)
+        if keep:
+            p.paragraph_format.keep_with_next = True
+        run(p, text, role, size)
         return p
 
-    para(title(r), L.TITLE_PT, bold=True, center=True)
+    # 页码 "— N —": odd pages right, even pages left, one character in (GB/T 9704 7.5)
+    doc.settings.odd_and_even_pages_header_footer = True
+    for footer, align, side in ((sec.footer, WD_ALIGN_PARAGRAPH.RIGHT, "right"),
+                                (sec.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "left")):
+        p = footer.paragraphs[0]
+        p.alignment = align
+        setattr(p.paragraph_format, f"{side}_indent", Pt(L.PAGE_NO_PT))
+        run(p, "— ", "page_no", L.PAGE_NO_PT)
+        for part in (el("w:fldChar", fldCharType="begin"), None, el("w:fldChar", fldCharType="end")):
+            rn = run(p, "", "page_no", L.PAGE_NO_PT)
+            if part is None:
+                part = el("w:instrText")
+                part.set(qn("xml:space"), "preserve")
+                part.text = " PAGE "
+            rn._r.append(part)
+        run(p, " —", "page_no", L.PAGE_NO_PT)
+
+    def table(g: Grid) -> None:
+        ncol = len(g.widths)
+        t = doc.add_table(rows=len(g.rows), cols=ncol)
+        t.style = "Table Grid"
+        t.alignment = WD_TABLE_ALIGNMENT.CENTER
+        t.autofit = False
+        tblpr = t._tbl.tblPr   # children in the schema's order: … tblW, jc, … tblLayout, tblCellMar, tblLook
+        width = tblpr.find(qn("w:tblW"))
+        width.set(qn("w:w"), str(sum(_twips(w) for w in g.widths)))
+        width.set(qn("w:type"), "dxa")
+        mar = el("w:tblCellMar")
+        for side in ("top", "left", "bottom", "right"):
+            pad = CELL_PAD_MM if side in ("left", "right") else 0.4
+            mar.append(el(f"w:{side}", w=str(_twips(pad)), type="dxa"))
+        tblpr.find(qn("w:tblLayout")).addnext(mar)
+        widths = [Mm(w) for w in g.widths]
+        cells = t._cells      # read once (python-docx recomputes it for each t.cell(i, j)); a
+        # merge changes only the cells inside its own rectangle, so the others stay valid
+        for j, w in enumerate(widths):
+            t.columns[j].width = w                    # the grid (LibreOffice, WPS lay out by it)
+        for k, c in enumerate(cells):
+            c.width = widths[k % ncol]                # each cell (Word lays out by these)
+        for i, row in enumerate(t.rows):
+            trpr = row._tr.get_or_add_trPr()
+            trpr.append(el("w:cantSplit"))            # a row never breaks over pages
+            if i < g.head_rows:
+                trpr.append(el("w:tblHeader"))        # repeated at the top of each page
+        last = len(g.rows) - 1
+        # rows kept with the next one (Word moves them to the next page together): the header
+        # rows, a small table whole, table 2's blocks
+        if g.keep_together:
+            keep = set(range(last))
+        elif g.breaks:
+            keep = {i for i in range(last) if i + 1 not in g.breaks}
+        else:
+            keep = set(range(g.head_rows + g.first_rows - 1))
+        for i, j, c in grid_positions(g):
+            target = cells[i * ncol + j]
+            if c.rowspan > 1 or c.colspan > 1:
+                target = target.merge(cells[(i + c.rowspan - 1) * ncol + j + c.colspan - 1])
+            target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            if c.value is not None:                   # a number: narrower margins (pads)
+                tcpr = target._tc.get_or_add_tcPr()
+                mar = el("w:tcMar")
+                for side, mm in zip(("left", "right"), NUMBER_PAD_MM):
+                    mar.append(el(f"w:{side}", w=str(_twips(mm)), type="dxa"))
+                tcpr.find(qn("w:vAlign")).addprevious(mar)
+            p = target.paragraphs[0]
+            p.alignment = {"L": WD_ALIGN_PARAGRAPH.LEFT, "R": WD_ALIGN_PARAGRAPH.RIGHT}.get(
+                c.align, WD_ALIGN_PARAGRAPH.CENTER)
+            spacing(p, TABLE_LINE_PT)
+            if i + c.rowspan - 1 in keep:
+                p.paragraph_format.keep_with_next = True
+            run(p, c.text, "table_head" if c.header else "table", TABLE_PT)  # "\n" → <w:br/>
+        after = doc.add_paragraph()
+        spacing(after, TABLE_LINE_PT)
+
+    para("\n".join(title_lines(r)), "title", L.TITLE_PT, WD_ALIGN_PARAGRAPH.CENTER, indent=False,
+         line_pt=L.TITLE_PT * 1.5)
+    para("", indent=False)
     for heading, content in sections(r):
-        para(heading, L.TABLE_PT, bold=True, indent=False)
+        para(heading, "heading", keep=True)
         if isinstance(content, Grid):
-            positions = _grid_positions(content)
-            table = doc.add_table(rows=len(content.rows), cols=len(content.widths))
-            table.style = "Table Grid"
-            table.alignment = WD_TABLE_ALIGNMENT.CENTER
-            total_w = L.TEXT_W
-            for j, w in enumerate(content.widths):
-                width = Mm(total_w * w / sum(content.widths))
-                table.columns[j].width = width  # the table grid (LibreOffice, WPS lay out by it)
-                for cell in table.columns[j].cells:
-                    cell.width = width              # each cell (Word lays out by these)
-            for i, j, c in positions:
-                target = table.cell(i, j)
-                if c.rowspan > 1 or c.colspan > 1:
-                    target = target.merge(table.cell(i + c.rowspan - 1, j + c.colspan - 1))
-                target.text = c.text
-                for p in target.paragraphs:
-                    p.alignment = WD_ALIGN_PARAGRAPH.CENTER if c.align == "C" else WD_ALIGN_PARAGRAPH.LEFT
-                    for run in p.runs:
-                        run.font.size, run.font.bold = Pt(9), c.header
+            table(content)
         else:
             for text in content.split("\n"):
                 para(text)
     buf = io.BytesIO()
     doc.save(buf)
-    return buf.getvalue()
+    return fixed_zip(_clean_docx_parts(buf.getvalue()), stamp(r))
+
+
+def _font_table() -> bytes:
+    """word/fontTable.xml naming the faces used, each with its fallback (w:altName) and GB2312
+    charset (86), instead of the template's list (ＭＳ 明朝 …)."""
+    seen: dict[str, tuple[str, ...]] = {LATIN_FACE: ()}
+    for role in ROLE_FONTS:
+        seen.setdefault(face_name(role), face_fallbacks(role))
+    items = []
+    for face, fallbacks in seen.items():
+        cjk = face != LATIN_FACE
+        alt = f'<w:altName w:val="{fallbacks[0]}"/>' if fallbacks else ""
+        items.append(f'<w:font w:name="{face}">{alt}<w:charset w:val="{"86" if cjk else "00"}"/>'
+                     f'<w:family w:val="{"modern" if cjk else "roman"}"/>'
+                     f'<w:pitch w:val="{"fixed" if cjk else "variable"}"/></w:font>')
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            + "".join(items) + "</w:fonts>").encode()
+
+
+_APP_XML = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+            '<Application>foi_workflow</Application><DocSecurity>0</DocSecurity>'
+            '<ScaleCrop>false</ScaleCrop><LinksUpToDate>false</LinksUpToDate>'
+            '<SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged></Properties>').encode()
+
+
+def _clean_theme(xml: bytes) -> bytes:
+    """The template theme's East Asian faces: the official ones (Hans), no Japanese faces."""
+    text = xml.decode("utf-8")
+    text = re.sub(r'<a:font script="(Jpan|Hang|Hant)" typeface="[^"]*"/>', "", text)
+    major, minor = face_name("title"), face_name("body")
+    text = re.sub(r'(<a:majorFont>.*?<a:ea typeface=")[^"]*(")', rf"\g<1>{major}\g<2>", text, flags=re.S)
+    text = re.sub(r'(<a:minorFont>.*?<a:ea typeface=")[^"]*(")', rf"\g<1>{minor}\g<2>", text, flags=re.S)
+    text = re.sub(r'(<a:majorFont>.*?<a:font script="Hans" typeface=")[^"]*(")', rf"\g<1>{major}\g<2>",
+                  text, flags=re.S)
+    text = re.sub(r'(<a:minorFont>.*?<a:font script="Hans" typeface=")[^"]*(")', rf"\g<1>{minor}\g<2>",
+                  text, flags=re.S)
+    return text.encode("utf-8")
+
+
+def _clean_docx_parts(data: bytes) -> bytes:
+    """python-docx's template parts replaced: the font table, app.xml ("Microsoft Macintosh
+    Word"), the theme's Japanese faces, the stylesWithEffects part's en-US/ja-JP defaults."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "word/fontTable.xml":
+                body = _font_table()
+            elif info.filename == "docProps/app.xml":
+                body = _APP_XML
+            elif info.filename == "word/theme/theme1.xml":
+                body = _clean_theme(body)
+            elif info.filename in ("word/styles.xml", "word/stylesWithEffects.xml", "word/settings.xml"):
+                body = re.sub(rb'w:eastAsia="(ja-JP|en-US)"', b'w:eastAsia="zh-CN"', body)
+                body = re.sub(rb'(<w:lang[^>]*?)w:val="en-US"', rb'\1w:val="zh-CN"', body)
+            dst.writestr(info, body)
+    return out.getvalue()
 
 
 # ----- PDF --------------------------------------------------------------------------------------
@@ -262,103 +632,169 @@ def render_pdf(r: AnnualReport) -> bytes:
     from fpdf.enums import XPos, YPos
 
     from .linebreak import break_lines
-    from .pdf_writer import embed_cjk_fonts
 
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    class Pages(FPDF):
+        def footer(self) -> None:
+            """页码: "— N —" 四号, one character in, odd pages right and even pages left, its line
+            7 mm under the 版心 (GB/T 9704 7.5)."""
+            em = L.PAGE_NO_PT * L.PT
+            font("page_no", L.PAGE_NO_PT)
+            self.set_xy(L.MARGIN_LEFT + em, L.PAGE_H - L.MARGIN_BOTTOM + 7 - em / 2)
+            self.cell(L.TEXT_W - 2 * em, em, f"— {self.page_no()} —", align="R" if self.page_no() % 2 else "L")
+
+    pdf = Pages(orientation="P", unit="mm", format="A4")
     pdf.set_title(title(r))
     pdf.set_author(r.agency)
     pdf.set_creator("foi_workflow")
     pdf.set_lang("zh-CN")
-    drawn = [title(r)]  # every string drawn: the common font subset serves when it covers them
-    for heading, content in sections(r):
-        drawn.append(heading)
+    pdf.set_creation_date(stamp(r))
+    drawn: dict[str, list[str]] = {"title": [title(r)], "page_no": ["— 0123456789"], "heading": [],
+                                   "body": [], "table": [], "table_head": []}
+    for heading, content in sections(r):   # every string drawn, by the role drawing it
+        drawn["heading"].append(heading)
         if isinstance(content, Grid):
-            drawn.extend(c.text for row in content.rows for c in row)
+            for row in content.rows:
+                for c in row:
+                    drawn["table_head" if c.header else "table"].append(c.text)
         else:
-            drawn.append(content)
-    embed_cjk_fonts(pdf, "cjk", drawn)
+            drawn["body"].append(content)
+    face = _pdf_faces(pdf, drawn)
+
+    def font(role: str, size: float) -> None:
+        family, style = face[role]
+        pdf.set_font(family, style, size)
+
     pdf.set_margins(L.MARGIN_LEFT, L.MARGIN_TOP, L.MARGIN_RIGHT)
     pdf.set_auto_page_break(False)
     pdf.add_page()
     bottom = L.PAGE_H - L.MARGIN_BOTTOM
+    line_h = L.LINE_PT * L.PT                    # the 22-line grid
 
     def need(h: float) -> None:
-        if pdf.get_y() + h > bottom:
+        if pdf.get_y() + h > bottom + 1e-6:
             pdf.add_page()
 
-    def text(s: str, size: float, style: str = "", align: str = "L", indent: bool = True) -> None:
-        pdf.set_font("cjk", style, size)
-        h = size * L.PT * 1.6
+    def text(s: str, role: str, size: float, align: str = "L", indent: bool = True,
+             h: float = line_h, keep: float = 0.0) -> None:
+        font(role, size)
         for segment in s.split("\n"):
-            first = size * L.PT * 2 if indent and align == "L" else 0.0
-            for k, ln in enumerate(break_lines(segment, L.TEXT_W, pdf.get_string_width, first_indent=first)):
-                need(h)
+            first = size * L.PT * L.INDENT_CHARS if indent and align == "L" else 0.0
+            lines = break_lines(segment, L.TEXT_W, pdf.get_string_width, first_indent=first)
+            for k, ln in enumerate(lines):
+                need(h + (keep if k == len(lines) - 1 else 0.0))
                 shift = first if k == 0 else 0.0
                 pdf.set_x(L.MARGIN_LEFT + shift)
                 pdf.cell(L.TEXT_W - shift, h, ln, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    def grid(g: Grid, size: float = 8.0) -> None:
-        widths = [L.TEXT_W * w / sum(g.widths) for w in g.widths]
-        xs = [L.MARGIN_LEFT + sum(widths[:j]) for j in range(len(widths) + 1)]
-        pad, lh = 0.8, size * L.PT * 1.3
-        positions = _grid_positions(g)
-        # each row's height: enough for the tallest single-row cell in it
-        heights = [lh + 2 * pad] * len(g.rows)
-        lines_of = {}
+    def grid(g: Grid, heading: str) -> None:
+        lh, vpad = TABLE_LINE_PT * L.PT, 1.0
+        scale = L.TEXT_W / sum(g.widths)
+        xs = [L.MARGIN_LEFT]
+        for w in g.widths:
+            xs.append(xs[-1] + w * scale)
+        positions = grid_positions(g)
+        lines_of: dict[tuple[int, int], list[str]] = {}
+        heights = [lh + 2 * vpad] * len(g.rows)
         for i, j, c in positions:
-            pdf.set_font("cjk", "B" if c.header else "", size)
-            w = xs[j + c.colspan] - xs[j] - 2 * pad
-            lines_of[(i, j)] = break_lines(c.text, w, pdf.get_string_width) or [""]
+            font("table_head" if c.header else "table", TABLE_PT)
+            w = xs[j + c.colspan] - xs[j] - sum(pads(c))
+            lines_of[(i, j)] = [ln for seg in c.text.split("\n")
+                                for ln in (break_lines(seg, w, pdf.get_string_width) or [""])]
             if c.rowspan == 1:
-                heights[i] = max(heights[i], len(lines_of[(i, j)]) * lh + 2 * pad)
-        n_head = next((i for i, row in enumerate(g.rows) if not any(c.header for c in row)), len(g.rows))
-        need(sum(heights[:n_head + 1]))
-        # Lay the rows out page by page first (header rows again at the top of each new page),
-        # then draw each on its own page: fpdf2 lets us go back to an earlier page.
-        placed: list[tuple[int, int, float]] = []   # (row, page, y)
-        page, y = pdf.page, pdf.get_y()
-        for i in range(n_head):
-            placed.append((i, page, y))
-            y += heights[i]
-        for i in range(n_head, len(g.rows)):
-            if y + heights[i] > bottom:
-                pdf.add_page()
-                page, y = pdf.page, pdf.get_y()
-                for h_i in range(n_head):
-                    placed.append((h_i, page, y))
-                    y += heights[h_i]
-            placed.append((i, page, y))
-            y += heights[i]
-        cells_of: dict[int, list[tuple[int, Cell]]] = {}
+                heights[i] = max(heights[i], len(lines_of[(i, j)]) * lh + 2 * vpad)
+        for i, j, c in positions:   # a merged cell taller than its rows: the last row grows
+            if c.rowspan > 1:
+                short = len(lines_of[(i, j)]) * lh + 2 * vpad - sum(heights[i:i + c.rowspan])
+                if short > 0:
+                    heights[i + c.rowspan - 1] += short
+        n_head = g.head_rows
+        if g.keep_together:
+            first_block = sum(heights)
+        elif g.breaks:
+            first_block = sum(heights[:(g.breaks[1] if len(g.breaks) > 1 else len(g.rows))])
+        else:
+            first_block = sum(heights[:n_head + g.first_rows])
+        text(heading, "heading", L.BODY_PT, keep=first_block)   # the heading stays with it
+        need(first_block)
+        # Rows laid out page by page first (the header rows again at the top of each new page:
+        # pages counted from this one), then drawn in page order.
+        head_at: list[tuple[int, float]] = []      # (page, y) of each copy of the header rows
+        row_at: dict[int, tuple[int, float]] = {}  # body row → (page, y)
+        page, y = 0, pdf.get_y()
+        head_at.append((page, y))
+        y += sum(heights[:n_head])
+        starts = sorted({n_head, *(g.breaks if g.breaks is not None else range(n_head, len(g.rows)))})
+        if g.keep_together:
+            starts = [n_head]
+        for u, first in enumerate(starts):           # a unit: rows kept on one page
+            end = starts[u + 1] if u + 1 < len(starts) else len(g.rows)
+            if y + sum(heights[first:end]) > bottom + 1e-6 and first > n_head:
+                page, y = page + 1, L.MARGIN_TOP
+                if n_head:
+                    head_at.append((page, y))
+                    y += sum(heights[:n_head])
+            for i in range(first, end):
+                row_at[i] = (page, y)
+                y += heights[i]
+        ops: list[tuple[int, Cell, list[str], float, float, float, float, bool]] = []
         for i, j, c in positions:
-            cells_of.setdefault(i, []).append((j, c))
-        last_page = pdf.page
-        pdf.set_line_width(0.2)
-        for i, on_page, y0 in placed:
-            pdf.page = on_page
-            for j, c in cells_of.get(i, []):
-                x0, x1 = xs[j], xs[j + c.colspan]
-                h = sum(heights[i:i + c.rowspan])
-                pdf.rect(x0, y0, x1 - x0, h)
-                pdf.set_font("cjk", "B" if c.header else "", size)
-                lines = lines_of[(i, j)]
+            x0, x1 = xs[j], xs[j + c.colspan]
+            lines = lines_of[(i, j)]
+            if i < n_head:
+                for on, top in head_at:
+                    ops.append((on, c, lines, x0, x1, top + sum(heights[:i]), sum(heights[i:i + c.rowspan]),
+                                True))
+                continue
+            # a merged cell split over pages: one part on each page, its text in every part
+            # that holds it (else in the tallest)
+            parts: list[list[Any]] = []
+            for k in range(i, i + c.rowspan):
+                on, top = row_at[k]
+                if parts and parts[-1][0] == on:
+                    parts[-1][2] += heights[k]
+                else:
+                    parts.append([on, top, heights[k]])
+            need_h = len(lines) * lh + 2 * vpad
+            fits = [p[2] >= need_h - 1e-6 for p in parts]
+            if not any(fits):
+                tallest = max(range(len(parts)), key=lambda q: parts[q][2])
+                fits = [q == tallest for q in range(len(parts))]
+            for (on, top, h), label in zip(parts, fits):
+                ops.append((on, c, lines, x0, x1, top, h, label))
+        ops.sort(key=lambda op: op[0])               # stable: cells keep their order on a page
+        shown = 0
+        for on, c, lines, x0, x1, y0, h, label in ops:
+            while shown < on:
+                pdf.add_page()
+                shown += 1
+            pdf.set_line_width(0.25)
+            pdf.rect(x0, y0, x1 - x0, h)
+            if label:
+                font("table_head" if c.header else "table", TABLE_PT)
                 ty = y0 + (h - len(lines) * lh) / 2
                 for k, ln in enumerate(lines):
-                    pdf.set_xy(x0 + pad, ty + k * lh)
-                    pdf.cell(x1 - x0 - 2 * pad, lh, ln, align=c.align)
-        pdf.page = last_page
-        pdf.set_xy(L.MARGIN_LEFT, y + 2)
+                    left, right = pads(c)
+                    pdf.set_xy(x0 + left, ty + k * lh)
+                    pdf.cell(x1 - x0 - left - right, lh, ln, align=c.align)
+        pdf.set_xy(L.MARGIN_LEFT, y)
 
-    text(title(r), L.TITLE_PT * 0.8, "B", align="C", indent=False)
-    pdf.ln(3)
+    text("\n".join(title_lines(r)), "title", L.TITLE_PT, align="C", indent=False, h=L.TITLE_PT * 1.5 * L.PT)
+    pdf.ln(line_h)
     for heading, content in sections(r):
-        text(heading, 12, "B", indent=False)
         if isinstance(content, Grid):
-            grid(content, 7.5 if content is not None and len(content.widths) > 10 else 8.5)
+            grid(content, heading)
+            pdf.ln(TABLE_LINE_PT * L.PT)
         else:
-            text(content, 11)
-        pdf.ln(2)
+            text(heading, "heading", L.BODY_PT, keep=line_h)
+            text(content, "body", L.BODY_PT)
     return bytes(pdf.output())
+
+
+def render_xlsx(r: AnnualReport) -> bytes:
+    """The three tables as one workbook (documents.annual_report_xlsx)."""
+    from .annual_report_xlsx import render_xlsx as write
+
+    return write(r)
 
 
 # ----- the older format ---------------------------------------------------------------------------

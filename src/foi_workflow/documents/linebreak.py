@@ -1,8 +1,10 @@
 """Breaking Chinese text into lines of a given width, with the line-start/line-end rules (避头尾).
 
-Characters may break anywhere, except: runs of Latin letters and digits (case numbers, dates
-such as 2026年3月2日, 〔2026〕3号) stay whole unless longer than a line; closing punctuation never
-starts a line and opening punctuation never ends one (the character before is carried over).
+Characters may break anywhere, except: runs of Latin letters and digits, dates such as
+2026年3月2日, case numbers (2026年第4号), document and case numbers' tails (〔2026〕3号, （2026）榆自然资申第4号) and any run
+whose characters are joined by WORD JOINER (U+2060, a writer draws it as nothing) stay whole
+unless longer than a line; closing punctuation never starts a line and opening punctuation never
+ends one (the character before is carried over, or, with `squeeze`, the line is set tighter).
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from typing import Callable
 
 NO_LINE_START = set("，。、；：？！）》」』”’】〕〉…—·%,.;:?!)]}%")
 NO_LINE_END = set("（《「『“‘【〔〈([{")
+JOINER = "\u2060"
 _TOKEN = re.compile(
-    r"\d{4}年\d{1,2}月\d{1,2}日"            # a date stays on one line
-    r"|〔\d{4}〕\d+号"                        # a document number's tail
+    r"(?:.\u2060)+."                       # characters joined by WORD JOINER: one unit
+    r"|\d{4}年\d{1,2}月\d{1,2}日"            # a date stays on one line
+    r"|\d{4}年第\d+号"                       # a case's number (受理编号：2026年第4号)
+    r"|[〔（(]\d{4}[〕）)][\u3400-\u9fff]{0,8}?第?\d+号"  # a document or case number's tail
     r"|[A-Za-z0-9](?:[A-Za-z0-9._:/@+\-]*[A-Za-z0-9])?"  # words, numbers, case numbers
     r"|\n|.", re.S)
 
@@ -27,8 +32,11 @@ def tokens(text: str) -> list[str]:
 
 
 def break_lines(text: str, width: float, measure: Callable[[str], float],
-                first_indent: float = 0.0) -> list[str]:
-    """The lines of `text` at `width` (the first line is `first_indent` narrower)."""
+                first_indent: float = 0.0, squeeze: float = 0.0) -> list[str]:
+    """The lines of `text` at `width` (the first line is `first_indent` narrower).
+
+    squeeze: a closing mark that overflows the line by at most this much stays on it (the
+    writer sets that line tighter by the overflow) instead of carrying a character down."""
     lines: list[str] = []
     line: list[str] = []
     used = first_indent
@@ -64,7 +72,7 @@ def break_lines(text: str, width: float, measure: Callable[[str], float],
             lines[-1] += tok
             continue
         hung = False
-        if used + w <= width + _EPS:
+        if used + w <= width + _EPS or (line and tok in NO_LINE_START and used + w <= width + squeeze + _EPS):
             line.append(tok)
             used += w
             continue

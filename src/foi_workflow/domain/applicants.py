@@ -43,16 +43,32 @@ def resident_id_ok(number: str) -> bool:
     return _CHECK[total % 11] == number[17].upper()
 
 
+def _shown(n: int, head: int, tail: int, full: int) -> tuple[int, int]:
+    """How many leading and trailing characters of an n-character number may show: `head` and
+    `tail` for a number of its full length (`full`) or longer; a shorter one never shows more
+    than a third of its characters, the end weighing more than the start (issue 17)."""
+    if n >= full:
+        return head, tail
+    shown = n // 3
+    keep_tail = (shown + 1) // 2
+    return shown - keep_tail, keep_tail
+
+
+def _masked(text: str, head: int, tail: int) -> str:
+    return text[:head] + "*" * (len(text) - head - tail) + (text[len(text) - tail:] if tail else "")
+
+
 def mask(number: str) -> str:
-    """An ID number as shown in every listing, export and log: first 3 and last 4 kept."""
-    if len(number) <= 7:
-        return "*" * len(number)
-    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+    """An ID number as shown in every listing, export and log: an 18-character one keeps its
+    first 3 and last 4 characters; a shorter one at most a third of them."""
+    head, tail = _shown(len(number), 3, 4, 18)
+    return _masked(number, head, tail)
 
 
 def mask_contact(contact: str) -> str:
-    """A contact as shown: a phone keeps its first 3 and last 2 digits, an e-mail its first
-    character and domain; anything else its first character only."""
+    """A contact as shown: a phone keeps its first 3 and last 2 digits (a number shorter than a
+    mobile's 11 digits at most a third of them), an e-mail its first character and domain;
+    anything else its first character only."""
     text = (contact or "").strip()
     if not text:
         return ""
@@ -61,7 +77,8 @@ def mask_contact(contact: str) -> str:
         return local[0] + "***@" + domain
     digits = [c for c in text if c.isdigit()]
     if len(digits) >= 7 and len(digits) >= len(text) * 0.6:
-        return "".join(digits[:3]) + "*" * (len(digits) - 5) + "".join(digits[-2:])
+        head, tail = _shown(len(digits), 3, 2, 11)
+        return _masked("".join(digits), head, tail)
     return text[0] + "*" * min(len(text) - 1, 8)
 
 

@@ -313,23 +313,37 @@ def _need_role(cmd: Command, *roles: Role) -> None:
                       f"{cmd.actor}（{roles_text(cmd.roles) or '无角色'}）无此权限")
 
 
-def open_moves(case: Case, roles: frozenset[Role]) -> list[str]:
+def open_moves(case: Case, roles: frozenset[Role], *, schedule: Any = None,
+               today: dt.date | None = None) -> list[str]:
     """The moves a person with these roles could make on the case in its present state
-    (the data and dates are still checked when the move is made)."""
+    (the data and dates are still checked when the move is made). A move that depends on a
+    date having passed (逾期未缴费) needs the case's schedule and today's legal date; without
+    them it is not offered."""
     out = []
     for kind, (_h, allowed, states) in _MOVES.items():
         if kind == "register" or kind in SYSTEM_MOVES or not roles & set(allowed):
             continue
         if states and case.state not in states:
             continue
-        if not _offered(case, kind):
+        if not _offered(case, kind, schedule, today):
             continue
         out.append(kind)
     return out
 
 
-def _offered(case: Case, kind: str) -> bool:
+def _offered(case: Case, kind: str, schedule: Any = None, today: dt.date | None = None) -> bool:
     """The order of a procedure's moves, as the case page offers them (the rules still decide)."""
+    if kind == "consultation_delivered":  # a consultation sent whose delivery is not recorded
+        return any(c.delivered is None and c.answered is None for c in case.consultations)
+    if kind == "consultation_answered":   # a consultation still waiting for its answer
+        return any(c.answered is None for c in case.consultations)
+    if kind == "fee_paid":
+        return case.fee_notice_sent is not None and case.fee_paid is None
+    if kind == "fee_lapsed":  # a fee notice issued, not paid, and its payment period over
+        if case.fee_notice_sent is None or case.fee_paid is not None or today is None or schedule is None:
+            return False
+        due = schedule.get("fee_payment_due")
+        return due is not None and today > due.date and _fee_abandonment(case)
     if kind == "request_reasons":
         return not case.reasons_requested
     if kind == "reasons_answered":
@@ -406,7 +420,10 @@ def transition(case: Case, cmd: Command, calendar: WorkingCalendar, *, today: dt
     if move is None:
         raise _refuse("kind", "可办理事项：" + "、".join(MOVE_LABELS), f"未知的事项“{cmd.kind}”")
     handler, roles, states = move
-    _need_role(cmd, *roles)
+    if Role.APPLICANT in cmd.roles:
+        _applicant_may(cmd)
+    else:
+        _need_role(cmd, *roles)
     if states:
         _need_state(case, cmd, *states)
     if cmd.data.get("delivered") is not None:
@@ -425,6 +442,19 @@ def transition(case: Case, cmd: Command, calendar: WorkingCalendar, *, today: dt
 
 Decision = tuple[Mapping[str, Any], str]
 STAFF = (Role.CLERK, Role.HEAD)
+# What an applicant does on the agency's online channel (the portal, services/portal.py): apply
+# (Art 29, channel online; the system's receipt is the confirmation of Art 31) and get the
+# receipt, and send the corrected request (Art 30). Everything else is the office's.
+APPLICANT_MOVES = frozenset({"register", "acknowledge", "correction_received"})
+APPLICANT_RULE = "网上申请人只能通过本机关的网上申请渠道提出申请（取得接收回执）和提交补正"
+MAX_CORRECTION = 5000
+
+
+def _applicant_may(cmd: Command) -> None:
+    if cmd.kind not in APPLICANT_MOVES:
+        raise _refuse("actor", APPLICANT_RULE, f"网上申请人不能办理“{MOVE_LABELS.get(cmd.kind, cmd.kind)}”")
+    if cmd.kind == "register" and (cmd.data.get("channel") != "online" or cmd.data.get("oral")):
+        raise _refuse("channel", APPLICANT_RULE, "网上申请的收件渠道为“网络提交”")
 
 
 def _register(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
@@ -516,7 +546,13 @@ def _correction_delivered(case: Case, cmd: Command, cal: WorkingCalendar, s: Age
 
 
 def _correction_received(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:
-    return {}, "第三十条：答复期限自收到补正后的申请之日起计算"
+    """The corrected request arrived; its text is kept when it came as text (the portal)."""
+    text = cmd.data.get("corrected")
+    if text in (None, ""):
+        return {}, "第三十条：答复期限自收到补正后的申请之日起计算"
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_CORRECTION or "\x00" in text:
+        raise _refuse("corrected", f"补正内容为1–{MAX_CORRECTION}字的文字，不含空字符", "补正内容为空、过长或含空字符")
+    return {"corrected": text.strip()}, "第三十条：答复期限自收到补正后的申请之日起计算（申请人网上提交补正）"
 
 
 def _correction_lapsed(case: Case, cmd: Command, cal: WorkingCalendar, s: AgencySettings) -> Decision:

@@ -11,8 +11,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
-from dateutil.relativedelta import relativedelta
-
 from .calendar import WorkingCalendar, merge_intervals
 from .errors import InputError
 from .rulepacks import EARLIEST_RECEIPT, EARLIEST_RULE, Period, RulePack, pack_by_id, pack_for
@@ -251,7 +249,9 @@ class _Builder:
     def calendar_period(self, key: str, start: dt.date, period: Period) -> DueDate:
         if period.unit == "days":
             last = start + dt.timedelta(days=period.length)
-        else:
+        else:  # months: a review or court window, after a reply (not imported for `foi clock`)
+            from dateutil.relativedelta import relativedelta
+
             last = start + relativedelta(months=period.length)
         o = self.cal.check(last, key)
         rolled = self.cal.next_working_day_on_or_after(o)

@@ -23,11 +23,15 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"  # 督办人
     ADMIN = "admin"            # 管理员
     SYSTEM = "system"          # 系统（期限督办、日历重算）; never held by an account
+    # an applicant on the public portal (services/portal.py): held by no person's account, only
+    # by each agency's portal actor, and only after the case number and query code check out
+    APPLICANT = "applicant"    # 网上申请人
 
 
 ROLE_LABELS = {Role.CLERK: "承办人", Role.REVIEWER: "保密审查人", Role.HEAD: "负责人",
-               Role.SUPERVISOR: "督办人", Role.ADMIN: "管理员", Role.SYSTEM: "系统"}
-ACCOUNT_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
+               Role.SUPERVISOR: "督办人", Role.ADMIN: "管理员", Role.SYSTEM: "系统",
+               Role.APPLICANT: "网上申请人"}
+ACCOUNT_ROLES = tuple(r for r in Role if r not in (Role.SYSTEM, Role.APPLICANT))
 
 # The system actor's reserved namespace: no account code may start with it.
 SYSTEM_PREFIX = "system"

@@ -81,6 +81,7 @@ def _g(roles: tuple[Role, ...], *relations: Relation) -> Grant:
 
 
 C, RV, H, S, A, SYS = Role.CLERK, Role.REVIEWER, Role.HEAD, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM
+AP = Role.APPLICANT  # the public portal's actor (channel online), in the one agency it applies to
 OWN, SUB, NATIONAL = Relation.OWN, Relation.SUBORDINATE, Relation.NATIONAL
 HANDLING = (C, RV, H)
 
@@ -88,10 +89,14 @@ HANDLING = (C, RV, H)
 # the target's relation to the person's agency. Admins manage accounts and settings; they read
 # no case unless they also hold a handling or supervising role (PIPL: least access).
 RULES: dict[Action, tuple[Grant, ...]] = {
-    Action.CASE_REGISTER: (_g((C, H), OWN),),
-    Action.CASE_STEP: (_g((C, RV, H, S, SYS), OWN),),  # which move: domain/case.py
-    Action.CASE_READ: (_g(HANDLING, OWN), _g((S,), OWN, SUB), _g((H,), SUB), _g((SYS,), OWN)),
-    Action.NOTICE_READ: (_g(HANDLING, OWN), _g((S,), OWN, SUB), _g((H,), SUB), _g((SYS,), OWN)),
+    # the portal's applicant (AP): register online, and — on the one case whose number and query
+    # code were checked (services/portal.py) — read it, its notices, and make the applicant's own
+    # moves (domain/case.py APPLICANT_MOVES); nothing else, nowhere else
+    Action.CASE_REGISTER: (_g((C, H), OWN), _g((AP,), OWN)),
+    Action.CASE_STEP: (_g((C, RV, H, S, SYS), OWN), _g((AP,), OWN)),  # which move: domain/case.py
+    Action.CASE_READ: (_g(HANDLING, OWN), _g((S,), OWN, SUB), _g((H,), SUB), _g((SYS,), OWN), _g((AP,), OWN)),
+    Action.NOTICE_READ: (_g(HANDLING, OWN), _g((S,), OWN, SUB), _g((H,), SUB), _g((SYS,), OWN),
+                         _g((AP,), OWN)),
     Action.NOTICE_REISSUE: (_g((H,), OWN),),
     Action.BOARD_READ: (_g(HANDLING, OWN), _g((S,), OWN, SUB), _g((H,), SUB), _g((SYS,), OWN, SUB)),
     Action.SWEEP_RUN: (_g((S, A, SYS), OWN, SUB),),
@@ -143,7 +148,7 @@ def rule_text(action: Action) -> str:
     """The rule in words, for the refusal message."""
     parts = []
     for g in RULES[action]:
-        roles = "、".join(ROLE_LABELS[r] for r in Role if r in g.roles and r is not SYS)
+        roles = "、".join(ROLE_LABELS[r] for r in Role if r in g.roles and r not in (SYS, AP))
         if not roles:
             continue
         where = "、".join(RELATION_LABELS[r] for r in Relation if r in g.relations and r is not NATIONAL)

@@ -6,7 +6,7 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 from typing import Literal, Mapping
 
@@ -85,7 +85,7 @@ class RulePack:
 
 
 def _load(name: str) -> RulePack:
-    raw = tomllib.loads(resources.files(__package__).joinpath("rulepacks", name).read_text("utf-8"))
+    raw = tomllib.loads((Path(__file__).with_name("rulepacks") / name).read_text("utf-8"))
     periods = {key: Period(int(p["length"]), p["unit"], p["basis"])
                for key, p in raw["periods"].items()}
     feats = raw.get("features", {})

@@ -20,13 +20,14 @@ from ..domain.case import CHANNELS, Case, Event
 from ..domain.clock import Schedule
 from ..domain.errors import InputError
 from ..domain.outcomes import OUTCOMES
-from ..domain.replies import DELIVERIES, FORMS, attachment_numbers
+from ..domain.replies import DELIVERIES, FORMS, attachment_numbers, one_item_reply
 from ..domain.replies import ELEMENTS as REPLY_ELEMENTS
 from ..domain.rulepacks import pack_by_id
 from ..domain.settings import (CONTACT_FIELDS, CONTACT_RULE, PAYMENT_REQUIRED, PAYMENT_RULE, SETTING_LABELS,
                                AgencySettings)
 from .catalog import NOTICE_KINDS
 from .literal import literal
+from .templating import CASE_NO
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ class Facts:
     reason: str = ""
     # the case's attachments (storage/attachment_tables.py): {"no", "name", "size", "sha256"}
     attachments: tuple[Mapping[str, Any], ...] = ()
+    # the name of the agency that gave the case its number, when not the issuing one (a
+    # transferred case keeps its number): notices name the case as "<it>受理编号：2026年第4号"
+    case_agency_name: str = ""
 
 
 def _s(value: Any) -> Any:
@@ -85,8 +89,10 @@ def _article(basis: str) -> str:
 
 
 def _dates(schedule: Schedule) -> dict[str, Any]:
+    # start: counting begins the day after it (for reply_due, the Art 31 receipt date as the
+    # clock took it: a weekend online submission counts from the next working day)
     return {key: {"date": _iso(d.date), "provisional": d.provisional, "basis": d.basis,
-                  "article": _article(d.basis), "subject": d.subject}
+                  "article": _article(d.basis), "subject": d.subject, "start": _iso(d.start)}
             for key, d in schedule.keyed().items()}
 
 
@@ -138,6 +144,16 @@ def _reply(f: Facts, pack) -> dict[str, Any]:
     }
 
 
+def _numbered_by(f: Facts) -> str:
+    """Who gave the case its number, as a notice says it: 本机关, or (a transferred case) the
+    agency whose code the number carries. A number of another form is left to the filter
+    case_ref, which refuses it."""
+    m = CASE_NO.match(f.case_no)
+    if m is None or m.group("agency") == f.agency_code:
+        return "本机关"
+    return f.case_agency_name or "原受理机关"
+
+
 def _contact(f: Facts) -> dict[str, str]:
     """The agency's contact block (every notice) from its settings; a missing one is an error."""
     missing = f.settings.missing_contact()
@@ -160,21 +176,43 @@ def _item_descriptions(f: Facts) -> tuple[str, ...]:
     return tuple(str(getattr(i, "description", i)) for i in (getattr(f.case, "items", ()) or ())) or (f.subject,)
 
 
-def _decisions(f: Facts) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Each item's decision with its elements and labels, and the attachments the reply provides
-    (its 附件说明), from the reply event's data (domain/replies.py). A reply recorded with only an
-    outcome (before items) has none."""
-    raw = f.event.data.get("items") if f.event.kind in ("reply", "reply_on_spot") else None
-    if not raw:
-        return [], []
-    descriptions = _item_descriptions(f)
+def _listed(f: Facts, numbers: list[int]) -> list[dict[str, Any]]:
+    """The case attachments a notice sends (its 附件说明, in this order), each by its number."""
     files = {int(a["no"]): a for a in f.attachments}
     listed = []
-    for n in attachment_numbers(raw):
+    for n in numbers:
         if n not in files:
             raise InputError("files", "附件须为本案已上传的附件（foi case attach）", f"本案没有第{n}号附件")
         listed.append({"no": n, "name": files[n]["name"], "size": files[n]["size"],
                        "sha256": files[n]["sha256"]})
+    return listed
+
+
+def _sent_files(f: Facts) -> list[int]:
+    """The attachment numbers a notice other than the reply sends: its event's `files`, should a
+    move record some (today only replies send files, item by item); listed in its 附件说明 like
+    the reply's, so no notice can send a file it does not list."""
+    raw = f.event.data.get("files") or ()
+    if not isinstance(raw, (list, tuple)) or not all(isinstance(n, int) and not isinstance(n, bool) for n in raw):
+        raise InputError("files", "附件以序号列出（如 [1, 2]）", "附件序号无效")
+    return list(dict.fromkeys(raw))
+
+
+def _decisions(f: Facts) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each item's decision with its elements and labels, and the attachments the reply provides
+    (its 附件说明), from the reply event's data (domain/replies.py). A reply recorded with only an
+    outcome at the top level (a history from before items) is read as its one item — so every
+    reply says what the law requires in one wording, and an element it lacks is an error."""
+    if f.event.kind not in ("reply", "reply_on_spot"):
+        return [], []
+    data = f.event.data
+    raw = data.get("items")
+    if not raw and isinstance(data.get("outcome"), str):
+        raw = one_item_reply(data)[0]["items"]
+    if not raw:
+        return [], []
+    descriptions = _item_descriptions(f)
+    listed = _listed(f, attachment_numbers(raw))
     position = {a["no"]: i + 1 for i, a in enumerate(listed)}  # 附件1, 附件2 … as listed
     out = []
     for item in raw:
@@ -210,6 +248,8 @@ def build(f: Facts) -> dict[str, Any]:
         "attachments": [],
         "case": {
             "case_no": f.case_no, "subject": f.subject, "received": f.received,
+            # who gave the case its number (the filter case_ref writes "本机关受理编号：2026年第4号")
+            "numbered_by": _numbered_by(f),
             "channel": f.channel, "channel_label": CHANNELS.get(f.channel, f.channel),
             "rules": pack.id, "rules_title": pack.title, "rules_short": pack.short,
             "regulation": pack.title.split("（", 1)[0],
@@ -220,7 +260,9 @@ def build(f: Facts) -> dict[str, Any]:
             "correction_received": c.correction_received,
             "fee_notice_sent": c.fee_notice_sent, "fee_amount": c.fee_amount,
             "fee_paid": c.fee_paid, "fee_time_excluded": f.settings.exclude_fee_time,
+            "fee_regime": c.fee_regime,
             "extension_days": c.extension_days, "longer_deadline": c.art35_due,
+            "reasons_requested": c.reasons_requested, "reasons_answer": c.reasons_answer,
         },
         "applicant": {
             "name": f.applicant_name, "kind": f.applicant_kind,
@@ -305,7 +347,7 @@ def build(f: Facts) -> dict[str, Any]:
     elif f.kind == "longer_deadline":
         statutory = replace(c, art35_due=None).schedule(f.calendar, f.settings).reply_due
         ctx["longer_deadline"] = {"due": c.art35_due, "statutory_due": statutory,
-                                  "reasons": d["reasons"]}
+                                  "reasons": d["reasons"], "reasons_requested": c.reasons_requested}
     elif f.kind in ("reply", "abandonment"):
         ctx["reply"] = _reply(f, pack)
         ctx["reply"]["decisions"], ctx["attachments"] = _decisions(f)
@@ -313,7 +355,11 @@ def build(f: Facts) -> dict[str, Any]:
             ctx["abandonment"] = {
                 "correction_period_days": f.settings.correction_period_working_days,
                 "correction_window_end": _date_of(f.schedule, "correction_window_end"),
+                "correction_delivered": c.correction_notice_delivered,
+                "fee_delivered": c.fee_notice_delivered,
                 "fee_payment_due": _date_of(f.schedule, "fee_payment_due"),
                 "fee_basis": fees.BASIS,
             }
+    if not ctx["attachments"] and _sent_files(f):  # a notice other than the reply that sends files
+        ctx["attachments"] = _listed(f, _sent_files(f))
     return _s(ctx)

@@ -41,6 +41,8 @@ from ..domain.policy import Action, NotFound, PermissionDenied, allowed, authori
 from ..domain.settings import AgencySettings
 from ..storage.models import AgencyRow, ApplicantRow, CaseContactRow, CaseEventRow, CaseRow
 from ..storage.notice_tables import NoticeRow, NoticeTemplateRow
+from ..storage import chain
+from ..storage.files import write_atomic
 from ..storage.numbering import take_numbers
 from . import catalog, templating
 from .context import Facts, build
@@ -66,9 +68,17 @@ class NoticeMismatch(FoiError):
     """A notice rendered again did not give the bytes recorded for it."""
 
 
-def doc_no(agency_name: str, year: int, number: int) -> str:
-    """发文字号 of a notice: <机关>依申请公开〔<年>〕<n>号."""
-    return f"{agency_name}依申请公开〔{year}〕{number}号"
+def doc_code(agency_name: str, settings: AgencySettings) -> str:
+    """The 机关代字 of an agency's notices: its setting (AgencySettings.doc_code, e.g. 榆政信公),
+    else its name with "依申请公开" (what every notice said before the setting existed)."""
+    return settings.doc_code or f"{agency_name}依申请公开"
+
+
+def doc_no(code: str, year: int, number: int) -> str:
+    """发文字号 of a notice (GB/T 9704-2012 7.2.3): 机关代字〔年份〕序号号, the year in 六角括号, the
+    number without leading zeros or "第" — e.g. 榆政信公〔2026〕3号. The number is the agency's
+    "notice" series for the year (no gaps, no repeats), whatever the code."""
+    return f"{code}〔{year}〕{number}号"
 
 
 def notice_key(agency_code: str, year: int, number: int) -> str:
@@ -110,7 +120,7 @@ def _issue(session: Session, kind: str, *, case_row: CaseRow, agency_row: Agency
     given = session.get(CaseContactRow, case_row.id)
     year = issued_on.year
     number = take_numbers(session, agency_row.id, SERIES, year)
-    no = doc_no(agency_row.name, year, number)
+    no = doc_no(doc_code(agency_row.name, settings), year, number)
     facts = Facts(
         kind=kind, case_no=case_row.case_no, subject=case_row.subject, received=case_row.received,
         channel=case_row.channel, rules=case_row.rules, agency_code=agency_row.code,
@@ -121,9 +131,11 @@ def _issue(session: Session, kind: str, *, case_row: CaseRow, agency_row: Agency
         doc_no=no, year=year, number=number, issued_on=issued_on,
         corrects=({"doc_no": supersedes.doc_no, "issued_on": supersedes.issued_on.isoformat()}
                   if supersedes is not None else None),
-        reason=reason, attachments=_attachments(session, case_row.id) if kind == "reply" else ())
+        reason=reason, attachments=_attachments(session, case_row.id),
+        case_agency_name=_numbering_agency(session, case_row.case_no, agency_row))
     context = build(facts)
     html = templating.render(spec.template, version.sources, context, version.version)
+    _check_printable(session, html, issued_on)
     _store_template(session, version)
     row = NoticeRow(agency_id=agency_row.id, year=year, number=number, doc_no=no,
                     case_id=case_row.id, event_seq=event.seq, kind=kind, template=spec.template,
@@ -131,12 +143,43 @@ def _issue(session: Session, kind: str, *, case_row: CaseRow, agency_row: Agency
                     html_sha256=_sha(html.encode("utf-8")), issued_on=issued_on,
                     issued_by=issued_by, supersedes_id=supersedes.id if supersedes else None,
                     reason=reason, recorded_at=localtime.now())
+    row.chain = chain.notice_link(previous_link(session, agency_row.id, year, number), case_row.case_no,
+                                  agency_row.code, row)
     session.add(row)
     return row
 
 
+def previous_link(session: Session, agency_id: int, year: int, number: int) -> str:
+    """The chain link of the agency's notice numbered one lower in the year ("" for the first):
+    numbers are taken under the numbering lock (storage/numbering.py), so it is committed."""
+    if number <= 1:
+        return ""
+    return session.scalar(select(NoticeRow.chain).where(NoticeRow.agency_id == agency_id, NoticeRow.year == year,
+                                                        NoticeRow.number == number - 1)) or ""
+
+
+def _numbering_agency(session: Session, case_no: str, agency_row: AgencyRow) -> str:
+    """The name of the agency whose code the case number carries ("" when it is the issuing
+    agency): a transferred case keeps the number the first agency gave it."""
+    m = templating.CASE_NO.match(case_no)
+    if m is None or m.group("agency") == agency_row.code:
+        return ""
+    return session.scalar(select(AgencyRow.name).where(AgencyRow.code == m.group("agency"))) or ""
+
+
+def _check_printable(session: Session, html: str, issued_on: dt.date) -> None:
+    """Refuse the notice (and so the step, in its transaction) when its PDF face lacks one of
+    its characters: an InputError naming the part and the character (documents/fonts.py)."""
+    from ..documents import fonts
+    from ..documents.pdf_writer import check_glyphs
+    from .html_doc import to_document
+
+    fonts.configure(session.info.get("settings"))
+    check_glyphs(to_document(html, issued_on))
+
+
 def _attachments(session: Session, case_id: int) -> tuple[dict[str, Any], ...]:
-    """The case's attachments, for the reply's 附件说明 (services/attachments.py)."""
+    """The case's attachments, for the 附件说明 of a notice that sends some (services/attachments.py)."""
     from ..storage.attachment_tables import AttachmentRow
 
     rows = session.execute(select(AttachmentRow.no, AttachmentRow.name, AttachmentRow.size, AttachmentRow.sha256)
@@ -539,7 +582,7 @@ def render(q: RenderRequest, uow: UnitOfWork, principal: Principal) -> Rendered:
     if "pdf" in formats:
         from ..documents import fonts
 
-        fonts.use_cache_dir(uow.settings.font_cache)
+        fonts.configure(uow.settings)
 
     def work(session: Session, row: NoticeRow) -> tuple[str, str, str, dict[str, bytes],
                                                         dict[str, str], dict[str, str]]:
@@ -562,6 +605,11 @@ def render(q: RenderRequest, uow: UnitOfWork, principal: Principal) -> Rendered:
                        if row.renderer != current else "内容不一致")
                 raise NoticeMismatch(fmt, "文书须能按登记的内容原样重新生成",
                                      f"{row.doc_no} 的 {fmt.upper()} 与首次生成时不一致：{why}")
+        if q.out_dir is not None:
+            # the files first, each whole or not at all: a failed write raises here, so the
+            # transaction records no hash for a file that was not written (issue 17)
+            for fmt, blob in data.items():
+                files[fmt] = write_atomic(Path(q.out_dir) / _file_name(name, row.kind, fmt), blob)
         if new:
             values: dict[str, Any] = {f"{f}_sha256": h for f, h in new.items()}
             if row.renderer is None:
@@ -574,15 +622,8 @@ def render(q: RenderRequest, uow: UnitOfWork, principal: Principal) -> Rendered:
         access.record(uow, principal, RENDER, **_ids(session, row), target=name)
         return name, row.kind, row.doc_no, data, hashes, new
 
-    name, kind, doc, data, hashes, new = _read(uow, principal, q.key, RENDER, work)
     files: dict[str, Path] = {}
-    if q.out_dir is not None:
-        folder = Path(q.out_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        for fmt, blob in data.items():
-            path = folder / _file_name(name, kind, fmt)
-            path.write_bytes(blob)
-            files[fmt] = path
+    name, kind, doc, data, hashes, new = _read(uow, principal, q.key, RENDER, work)
     return Rendered(name, doc, kind, files, hashes, tuple(new))
 
 

@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -67,6 +68,32 @@ def cn_date_weekday(value: Any) -> str:
     return f"{cn_date(d)}（星期{WEEKDAYS[d.weekday()]}）"
 
 
+# A case number as the system makes it (services/cases.py): <agency code>-<year>-<nnnnn>.
+CASE_NO = re.compile(r"^(?P<agency>.+)-(?P<year>\d{4})-(?P<n>\d+)$")
+
+
+def case_number(case_no: str) -> tuple[str, int, int]:
+    """yuci-zrzy-2026-00004 → ("yuci-zrzy", 2026, 4); a number of another form is an error."""
+    m = CASE_NO.match(case_no) if isinstance(case_no, str) else None
+    if m is None:
+        raise TemplateError(f"案件编号“{case_no!s:.60}”不是“机关代码-年度-序号”的形式，无法写成中文")
+    return m.group("agency"), int(m.group("year")), int(m.group("n"))
+
+
+def case_ref(case: Any, part: str = "full") -> str:
+    """How every notice names the case, in Chinese — never the Latin case number, which a reader
+    cannot use and a line break splits: {"case_no": "yuci-zrzy-2026-00004", "numbered_by":
+    "本机关"} → "本机关受理编号：2026年第4号" (part="number": "2026年第4号"). `numbered_by` is
+    the agency that gave the number (another agency's name after a transfer; notices/context.py)."""
+    _agency, year, n = case_number(case["case_no"])
+    number = f"{year}年第{n}号"
+    if part == "number":
+        return number
+    if part != "full":
+        raise TemplateError(f"case_ref 的参数须为 full 或 number，收到 {part!r}")
+    return f"{case['numbered_by']}受理编号：{number}"
+
+
 def user_text(value: Any) -> Markup:
     """Text that came from a person (applicant, staff): escaped, hidden characters shown,
     spaces and line breaks kept (class "u": white-space pre-wrap)."""
@@ -97,7 +124,7 @@ def make_environment(sources: Mapping[str, str]) -> ImmutableSandboxedEnvironmen
         keep_trailing_newline=True,
         auto_reload=False,
     )
-    env.filters.update(cn_date=cn_date, cn_date_weekday=cn_date_weekday, u=user_text)
+    env.filters.update(cn_date=cn_date, cn_date_weekday=cn_date_weekday, u=user_text, case_ref=case_ref)
     env.globals.update(fail=_fail)
     return env
 

@@ -87,17 +87,26 @@ class SetAgencyContact:
 def set_agency_contact(cmd: SetAgencyContact, uow: UnitOfWork, principal: Principal) -> AgencySettings:
     """Set an agency's contact and payment details (every notice states them); an admin of the
     agency or above it."""
-    from ..domain.settings import CONTACT_FIELDS, PAYMENT_REQUIRED
+    from sqlalchemy import select
+
+    from ..domain.settings import CONTACT_FIELDS, NOTICE_FIELDS, PAYMENT_REQUIRED
     from ..storage.models import AgencyRow
 
     found = _agency(uow, cmd.code, "code")
     _manage(uow, principal, found.id, found.code)
-    unknown = [k for k in cmd.values if k not in (*CONTACT_FIELDS, *PAYMENT_REQUIRED)]
+    settable = (*CONTACT_FIELDS, *PAYMENT_REQUIRED, *NOTICE_FIELDS)
+    unknown = [k for k in cmd.values if k not in settable]
     if unknown:
-        raise InputError(unknown[0], "可设置：" + "、".join((*CONTACT_FIELDS, *PAYMENT_REQUIRED)), "未知的设置项")
+        raise InputError(unknown[0], "可设置：" + "、".join(settable), "未知的设置项")
     row = uow.session.get(AgencyRow, found.id)
     assert row is not None
     settings = AgencySettings(**{**(row.settings or {}), **{k: v.strip() for k, v in cmd.values.items()}})
+    if settings.doc_code:  # 发文字号 are told apart by the code: no two agencies share one
+        for other_code, other in uow.session.execute(select(AgencyRow.code, AgencyRow.settings)
+                                                     .where(AgencyRow.id != row.id)).all():
+            if (other or {}).get("doc_code") == settings.doc_code:
+                raise InputError("doc_code", "机关代字不得与其他机关重复（发文字号据此区分）",
+                                 f"机关代字“{settings.doc_code}”已由 {other_code} 使用")
     row.settings = asdict(settings)
     uow.session.flush()
     return settings

@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from .. import localtime
@@ -31,6 +31,7 @@ from ..domain.identity import Principal, Role
 from ..domain.parsing import parse_date
 from ..domain.policy import Action, PermissionDenied, allowed, authorize, rule_text
 from ..domain.settings import AgencySettings
+from ..storage import chain
 from ..storage.bulkwrite import insert_rows
 from ..storage.applicants_repo import details
 from ..storage.models import (AgencyRow, ApplicantRow, CaseContactRow, CaseEventRow, CaseItemRow, CaseRow,
@@ -368,20 +369,26 @@ def _write(session: Session, checked: list[_Checked], principal: Principal, repo
         hold_events(session)
         event_ids = iter(reserve_ids(session, CaseEventRow.__table__, sum(len(c.events) for c in batch)))
         ids = [[next(event_ids) for _ev in c.events] for c in batch]
+        # each case's history chained by hash as a step chains it (storage/chain.py)
+        event_rows, heads = [], []
+        for c, case_id, ev_ids in zip(batch, case_ids, ids):
+            link = ""
+            for seq, ((ev, rid, backdated), ev_id) in enumerate(zip(c.events, ev_ids), 1):
+                e = {"id": ev_id, "case_id": case_id, "seq": seq, "kind": ev.kind, "on": ev.on,
+                     "actor": ev.actor, "data": dict(ev.data), "basis": ev.basis, "request_id": rid,
+                     "recorded_at": now, "operator": operator, "backdated": backdated}
+                e["chain"] = link = chain.event_link(link, case_no[c.line], e)
+                event_rows.append(e)
+            heads.append(link)
         insert_rows(session, CaseRow.__table__, [
             {"id": case_id, "case_no": case_no[c.line], "agency_id": c.agency_id,
              "applicant_id": app_id, "applicant_kind": c.applicant.kind, "handler": c.handler,
              "channel": c.channel, "subject": c.subject, "received": c.received,
              "rules": c.rules, "version": 1, **c.derived,
              # every alert track of an imported case starts with the import (its last event)
-             **alert_marks(None, c.derived, ev_ids[-1])}
-            for c, app_id, case_id, ev_ids in zip(batch, app_ids, case_ids, ids)])
-        insert_rows(session, CaseEventRow.__table__, [
-            {"id": ev_id, "case_id": case_id, "seq": seq, "kind": ev.kind, "on": ev.on,
-             "actor": ev.actor, "data": dict(ev.data), "basis": ev.basis, "request_id": rid,
-             "recorded_at": now, "operator": operator, "backdated": backdated}
-            for c, case_id, ev_ids in zip(batch, case_ids, ids)
-            for seq, ((ev, rid, backdated), ev_id) in enumerate(zip(c.events, ev_ids), 1)])
+             **alert_marks(None, c.derived, ev_ids[-1]), "chain_head": head}
+            for c, app_id, case_id, ev_ids, head in zip(batch, app_ids, case_ids, ids, heads)])
+        insert_rows(session, CaseEventRow.__table__, event_rows)
         insert_rows(session, CaseContactRow.__table__, [
             {"case_id": case_id, **details(c.applicant)} for c, case_id in zip(batch, case_ids)])
         insert_rows(session, CaseItemRow.__table__, [
@@ -406,6 +413,7 @@ def _applicant_ids(session: Session, batch: list[_Checked]) -> list[int]:
         if c.applicant.key is not None:
             latest[c.applicant.key] = c
     new_keys = [k for k in latest if k not in found]
+    fresh_keys = set(new_keys)
     unkeyed = [c for c in batch if c.applicant.key is None]
     ids = iter(reserve_ids(session, ApplicantRow.__table__, len(new_keys) + len(unkeyed)))
 
@@ -423,8 +431,9 @@ def _applicant_ids(session: Session, batch: list[_Checked]) -> list[int]:
         fresh.append(row(c.applicant, own[id(c)], None))
     if fresh:
         insert_rows(session, ApplicantRow.__table__, fresh)
-    for key, c in latest.items():  # stored records take the latest details
-        if key not in new_keys:
-            session.execute(ApplicantRow.__table__.update().where(ApplicantRow.id == found[key])
-                            .values(kind=c.applicant.kind, **details(c.applicant)))
+    stored = [{"_id": found[key], "kind": c.applicant.kind, **details(c.applicant)}
+              for key, c in latest.items() if key not in fresh_keys]
+    if stored:  # stored records take the latest details: one UPDATE, executed for every record
+        table = ApplicantRow.__table__
+        session.execute(table.update().where(table.c.id == bindparam("_id")), stored)
     return [found[c.applicant.key] if c.applicant.key is not None else own[id(c)] for c in batch]

@@ -204,7 +204,8 @@ def _register_parts(uow: UnitOfWork, row: CaseRow, ev: Event, t: Transition, pri
                         rules=reg.data["rules"], version=1, **cases.derived_columns(tt.case, tt.schedule))
         session.add(child)
         session.flush()
-        ev_row = cases._event_row(child.id, 1, reg, tt, None, principal)
+        ev_row = cases._event_row(child, 1, reg, tt, None, principal)
+        child.chain_head = ev_row.chain
         session.add(ev_row)
         session.flush()
         for column, value in cases.alert_marks(None, child, ev_row.id).items():

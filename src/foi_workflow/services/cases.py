@@ -27,7 +27,7 @@ from ..domain.identity import Principal
 from ..domain.policy import Action, NotFound, authorize
 from ..notices import catalog as notice_catalog
 from ..storage.calendar_repo import loaded_years
-from ..storage import applicants_repo
+from ..storage import applicants_repo, chain
 from ..storage.models import AgencyRow, CaseEventRow, CaseRow
 from ..storage.numbering import take_numbers
 from ..storage.uow import UnitOfWork
@@ -255,17 +255,27 @@ class Step:
     request_id: str | None = None
 
 
-def _event_row(case_id: int, seq: int, ev: Event, t, cmd_request_id: str | None,
+def _event_row(case: CaseRow, seq: int, ev: Event, t, cmd_request_id: str | None,
                principal: Principal) -> CaseEventRow:
-    return CaseEventRow(case_id=case_id, seq=seq, kind=ev.kind, on=ev.on, actor=ev.actor,
-                        data=dict(ev.data), basis=ev.basis, request_id=cmd_request_id,
-                        recorded_at=localtime.now(), operator=principal.operator[:80],
-                        backdated=t.backdated)
+    """The history row of a step, linked to the one before (`case.chain_head`) by the case's
+    hash chain (storage/chain.py); the caller makes this link the case row's chain_head."""
+    ev_row = CaseEventRow(case_id=case.id, seq=seq, kind=ev.kind, on=ev.on, actor=ev.actor,
+                          data=dict(ev.data), basis=ev.basis, request_id=cmd_request_id,
+                          recorded_at=localtime.now(), operator=principal.operator[:80],
+                          backdated=t.backdated)
+    ev_row.chain = chain.event_link(case.chain_head if seq > 1 else "", case.case_no, ev_row)
+    return ev_row
 
 
 def register(cmd: Register, uow: UnitOfWork, principal: Principal, *,
-             today: dt.date | None = None) -> StepResult:
-    """Register a new application (intake): the case number, the history's first event."""
+             today: dt.date | None = None, receipt: bool = False,
+             then: Any = None) -> StepResult:
+    """Register a new application (intake): the case number, the history's first event.
+
+    For the online channel (services/portal.py): `receipt` also records the receipt
+    (acknowledge, which issues the 接收回执) as the second event, and `then(session, case_row)`
+    writes the caller's own rows (query code, fingerprint) — all in the registration's one
+    transaction, so either everything is stored or nothing."""
     today = today or uow.settings.legal_today()
     application = cmd.application(principal)
     _check_request_id(cmd.request_id)
@@ -294,12 +304,25 @@ def register(cmd: Register, uow: UnitOfWork, principal: Principal, *,
         session.add(row)
         session.flush()
         session.add_all(applicants_repo.case_rows(row.id, applicant, application.items))
-        ev_row = _event_row(row.id, 1, ev, t, cmd.request_id, principal)
+        ev_row = _event_row(row, 1, ev, t, cmd.request_id, principal)
+        row.chain_head = ev_row.chain
         session.add(ev_row)
         session.flush()
         for column, value in alert_marks(None, row, ev_row.id).items():
             setattr(row, column, value)
         _issue_notices(session, row, agency_row, ev, 1, case, schedule, calendar, settings)
+        if receipt:
+            t2 = transition(case, Command("acknowledge", received, principal.code, principal.roles, {}),
+                            calendar, today=today, settings=settings)
+            receipt_row = _event_row(row, 2, t2.event, t2, None, principal)
+            row.chain_head = receipt_row.chain
+            session.add(receipt_row)
+            session.flush()
+            for column, value in derived_columns(t2.case, t2.schedule).items():
+                setattr(row, column, value)
+            _issue_notices(session, row, agency_row, t2.event, 2, t2.case, t2.schedule, calendar, settings)
+        if then is not None:
+            then(session, row)
         return StepResult(row.case_no, 1, ev.kind, row.state, None, row.reply_due, row.provisional)
 
     return _once(uow, work)
@@ -373,13 +396,13 @@ def step(cmd: Step, uow: UnitOfWork, principal: Principal, *,
                        calendar, today=today, settings=settings)
         ev = t.event
         seq = row.event_count + 1
-        ev_row = _event_row(row.id, seq, ev, t, cmd.request_id, principal)
+        ev_row = _event_row(row, seq, ev, t, cmd.request_id, principal)
         session.add(ev_row)
         session.flush()
         derived = derived_columns(t.case, t.schedule)
         done = session.execute(update(CaseRow)
                                .where(CaseRow.id == row.id, CaseRow.version == row.version)
-                               .values(version=row.version + 1, **derived,
+                               .values(version=row.version + 1, chain_head=ev_row.chain, **derived,
                                        **alert_marks(row, derived, ev_row.id))
                                .execution_options(synchronize_session=False))
         if done.rowcount != 1:

@@ -34,7 +34,7 @@ from ..domain.statistics.layout import (CONSULTATION_CHANNELS, DECIMAL_CELLS, DI
 from ..domain.statistics.report import yuan_to_fen
 from ..storage.models import AgencyRow
 from ..storage.statistics_tables import (ConsultationRow, DisclosureCellRow, FeeRow, LockedReportRow,
-                                         NarrativeRow)
+                                         NarrativeRow, StatVersionRow)
 from ..storage.uow import UnitOfWork
 from . import directory
 
@@ -174,13 +174,23 @@ def _set_disclosure(uow: UnitOfWork, principal: Principal, cmd: SetDisclosure, t
         text = str(value)
         if key in existing:
             found = existing[key]
+            if found.value != text:
+                _version(session, principal, row.id, year, "disclosure", key, text, now)
             found.value, found.recorded_by, found.operator, found.recorded_at = \
                 text, principal.code, principal.operator[:80], now
         else:
             session.add(DisclosureCellRow(agency_id=row.id, year=year, key=key, value=text,
                                           recorded_at=now, **_who(principal)))
+            _version(session, principal, row.id, year, "disclosure", key, text, now)
     session.flush()
     return len(checked)
+
+
+def _version(session: Session, principal: Principal, agency_id: int, year: int, kind: str, key: str,
+             value: str, now: dt.datetime) -> None:
+    """Keep the value being written as a version of its entry (an overwrite loses nothing)."""
+    session.add(StatVersionRow(agency_id=agency_id, year=year, kind=kind, key=key, value=value,
+                               recorded_at=now, **_who(principal)))
 
 
 def _add_consultation(uow: UnitOfWork, principal: Principal, cmd: AddConsultation, today: dt.date) -> None:
@@ -228,6 +238,8 @@ def _set_narrative(uow: UnitOfWork, principal: Principal, cmd: SetNarrative, tod
                                                       NarrativeRow.year == year,
                                                       NarrativeRow.section == cmd.section))
     now = localtime.now()
+    if found is None or found.text != text:
+        _version(session, principal, row.id, year, "narrative", cmd.section, text, now)
     if found:
         found.text, found.recorded_by, found.operator, found.recorded_at = \
             text, principal.code, principal.operator[:80], now
@@ -256,6 +268,40 @@ def add_fee(cmd: AddFee, uow: UnitOfWork, principal: Principal) -> None:
 def set_narrative(cmd: SetNarrative, uow: UnitOfWork, principal: Principal) -> None:
     with uow:
         _set_narrative(uow, principal, cmd, uow.settings.legal_today())
+
+
+VERSION_KINDS = {"narrative": "叙述部分", "disclosure": "主动公开数据"}
+
+
+@dataclass(frozen=True)
+class Versions:
+    """The versions of one agency's entries of a year, newest first: all of them, or those of
+    one kind ("narrative" | "disclosure") and key (a section or a cell key)."""
+
+    agency: str
+    year: int
+    kind: str | None = None
+    key: str | None = None
+
+
+def versions(q: Versions, uow: UnitOfWork, principal: Principal) -> list[dict[str, Any]]:
+    """Action.REPORT_READ on the agency (whoever may read its report may see how it was written)."""
+    with uow:
+        session = uow.session
+        row = directory.agency(session, q.agency)
+        authorize(principal, Action.REPORT_READ, uow.directory.agency_path(row.id), row.code)
+        year = _year(q.year, uow.settings.legal_today())
+        if q.kind is not None and q.kind not in VERSION_KINDS:
+            raise InputError("kind", "种类：" + "、".join(f"{k}（{v}）" for k, v in VERSION_KINDS.items()),
+                             f"未知的种类“{q.kind}”")
+        stmt = select(StatVersionRow).where(StatVersionRow.agency_id == row.id, StatVersionRow.year == year)
+        if q.kind is not None:
+            stmt = stmt.where(StatVersionRow.kind == q.kind)
+        if q.key is not None:
+            stmt = stmt.where(StatVersionRow.key == q.key)
+        return [{"kind": v.kind, "key": v.key, "value": v.value, "recorded_by": v.recorded_by,
+                 "operator": v.operator, "recorded_at": localtime.as_local(v.recorded_at).isoformat()}
+                for v in session.scalars(stmt.order_by(StatVersionRow.id.desc()))]
 
 
 # ----- bulk import ----------------------------------------------------------------------------

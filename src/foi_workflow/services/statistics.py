@@ -46,7 +46,7 @@ from ..domain.statistics.report import (AnnualReport, RemedyRecord, Table3, coun
                                         with_carried_in, with_totals, year_bounds)
 from ..storage.models import AgencyRow, CaseEventRow, CaseRow
 from ..storage.statistics_tables import (ConsultationRow, DisclosureCellRow, FeeRow, LockedCarryRow,
-                                         LockedReportRow, NarrativeRow)
+                                         LockedReportRow, NarrativeRow, UnlockRow)
 from ..storage.uow import UnitOfWork
 from . import access, directory
 
@@ -507,6 +507,16 @@ class LockInfo:
     locked_at: dt.datetime
 
 
+def _lock_target(uow: UnitOfWork, principal: Principal, agency: str, year: Any) -> tuple[AgencyRow, int]:
+    """The agency whose year is locked or opened (its own head or admin: Action.STATS_LOCK) and
+    the year, checked."""
+    root = directory.agency(uow.session, agency)
+    authorize(principal, Action.STATS_LOCK, uow.directory.agency_path(root.id), root.code)
+    if isinstance(year, bool) or not isinstance(year, int) or year < 2008:
+        raise InputError("year", YEAR_RULE, f"无效的年度 {year}")
+    return root, year
+
+
 def lock_period(cmd: LockPeriod, uow: UnitOfWork, principal: Principal) -> list[str]:
     """Lock the year for the agency and every body under it (those already locked stay as they
     are), in one transaction, recording who (and through whom). Only the agency's own head or
@@ -514,11 +524,7 @@ def lock_period(cmd: LockPeriod, uow: UnitOfWork, principal: Principal) -> list[
     already locked. Returns the codes newly locked."""
     with uow:
         session = uow.session
-        root = directory.agency(session, cmd.agency)
-        authorize(principal, Action.STATS_LOCK, uow.directory.agency_path(root.id), root.code)
-        year = cmd.year
-        if isinstance(year, bool) or not isinstance(year, int) or year < 2008:
-            raise InputError("year", YEAR_RULE, f"无效的年度 {year}")
+        root, year = _lock_target(uow, principal, cmd.agency, cmd.year)
         if year >= uow.settings.legal_today().year:
             raise InputError("year", "只能锁定已结束的年度", f"{year}年尚未结束")
         ids = directory.subtree_ids(session, root)
@@ -553,6 +559,79 @@ def lock_period(cmd: LockPeriod, uow: UnitOfWork, principal: Principal) -> list[
                                    f"{figures['table3']['carried_out']['total']} counted")
             done.append(code)
         return done
+
+
+UNLOCK_REASON_RULE = "解锁年度数据须写明理由（5–500字），如更正已公开报告中的错误"
+
+
+@dataclass(frozen=True)
+class UnlockPeriod:
+    """Open a locked year again for an agency and every body under it, with the reason."""
+
+    year: int
+    agency: str
+    reason: str
+
+
+def unlock_period(cmd: UnlockPeriod, uow: UnitOfWork, principal: Principal) -> list[str]:
+    """Open the locked year of the agency and every body under it, in one transaction: the
+    agency's own head or admin (Action.STATS_LOCK, "锁定或解锁"), with a reason. Each released
+    lock is kept in stat_unlocks — who locked it and when, who opened it, through whom, when,
+    why, and the figures as published — so what was published stays on record. Refused when a
+    later year is locked (unlock in reverse order: the later year counted on this one's
+    carry-over). Returns the codes opened."""
+    with uow:
+        session = uow.session
+        root, year = _lock_target(uow, principal, cmd.agency, cmd.year)
+        reason = (cmd.reason or "").strip() if isinstance(cmd.reason, str) else ""
+        if not 5 <= len(reason) <= 500:
+            raise InputError("reason", UNLOCK_REASON_RULE, "未填写理由" if not reason else f"共 {len(reason)} 字")
+        ids = directory.subtree_ids(session, root)
+        locks = list(session.scalars(select(LockedReportRow).where(LockedReportRow.agency_id.in_(ids),
+                                                                   LockedReportRow.year == year)))
+        if not locks:
+            raise InputError("year", "只能解锁已锁定的年度", f"{root.code} 及下级机关均未锁定{year}年")
+        later = session.execute(select(AgencyRow.code, LockedReportRow.year)
+                                .join(AgencyRow, AgencyRow.id == LockedReportRow.agency_id)
+                                .where(LockedReportRow.agency_id.in_(ids), LockedReportRow.year > year)).first()
+        if later is not None:
+            raise InputError("year", "须按年度倒序解锁：更晚年度已锁定的，先解锁更晚年度",
+                             f"{later[0]} 已锁定 {later[1]} 年")
+        by_id = _agencies(session)
+        now = localtime.now()
+        done = []
+        for lock in sorted(locks, key=lambda x: by_id[x.agency_id].code):
+            session.add(UnlockRow(agency_id=lock.agency_id, year=year, figures=lock.figures,
+                                  locked_by=lock.locked_by, locked_operator=lock.operator or "",
+                                  locked_at=lock.locked_at, unlocked_by=principal.code,
+                                  operator=principal.operator[:80], unlocked_at=now, reason=reason))
+            session.execute(LockedCarryRow.__table__.delete().where(LockedCarryRow.lock_id == lock.id))
+            session.delete(lock)
+            done.append(by_id[lock.agency_id].code)
+        session.flush()
+        return done
+
+
+@dataclass(frozen=True)
+class UnlockInfo:
+    year: int
+    locked_by: str
+    locked_at: dt.datetime
+    unlocked_by: str
+    operator: str
+    unlocked_at: dt.datetime
+    reason: str
+
+
+def unlocks(agency: str, uow: UnitOfWork, principal: Principal) -> list[UnlockInfo]:
+    """The agency's years opened again, newest first (a report read: REPORT_READ)."""
+    with uow:
+        row = directory.agency(uow.session, agency)
+        authorize(principal, Action.REPORT_READ, uow.directory.agency_path(row.id), row.code)
+        return [UnlockInfo(r.year, r.locked_by, localtime.as_local(r.locked_at), r.unlocked_by, r.operator,
+                           localtime.as_local(r.unlocked_at), r.reason)
+                for r in uow.session.scalars(select(UnlockRow).where(UnlockRow.agency_id == row.id)
+                                             .order_by(UnlockRow.unlocked_at.desc(), UnlockRow.id.desc()))]
 
 
 def _store_carry(session: Session, lock_id: int, agency_id: int, year: int, previous: _Lock | None) -> None:

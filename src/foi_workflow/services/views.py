@@ -94,6 +94,7 @@ def _page(uow: UnitOfWork, principal: Principal, row: CaseRow, events, case, exp
         "channel": row.channel, "channel_label": channel_label(row.channel),
         "received": row.received.isoformat(), "subject": row.subject, "rules": row.rules,
         "applicant": _applicant_block(person, session.get(CaseContactRow, row.id)),
+        "applicant_cases": _applicant_cases(session, uow, principal, row),
         "items": [{"n": i.n, "description": i.description, "document_no": i.document_no}
                   for i in session.scalars(select(CaseItemRow).where(CaseItemRow.case_id == row.id)
                                            .order_by(CaseItemRow.n))],
@@ -116,10 +117,38 @@ def _page(uow: UnitOfWork, principal: Principal, row: CaseRow, events, case, exp
         "moves": [{"kind": k, "label": move_label(k),
                    # review-first (行政复议法 Art 23): the remedy kinds this case may record today
                    **({"remedy_kinds": list(remedy_kinds(case, uow.settings.legal_today()))} if k == "record_remedy" else {})}
-                  for k in open_moves(case, principal.roles)]
+                  for k in open_moves(case, principal.roles, schedule=schedule, today=uow.settings.legal_today())]
         if may_act else [],
     }
     return CasePage(data, schedule)
+
+
+def _applicant_cases(session, uow: UnitOfWork, principal: Principal, row: CaseRow) -> dict[str, Any]:
+    """The same applicant's other cases (one applicant record, recognised by identity document
+    or credit code) that this person may read: what an office weighs before asking for reasons
+    under Art 35 (number and frequency of requests) and what 109号 counts per month. Counted by
+    receipt date: in the calendar month of this case's receipt (including this case) and in the
+    365 days up to it."""
+    others = session.execute(
+        select(CaseRow.case_no, CaseRow.received, CaseRow.state, CaseRow.outcome, CaseRow.agency_id)
+        .where(CaseRow.applicant_id == row.applicant_id, CaseRow.id != row.id)
+        .order_by(CaseRow.received.desc(), CaseRow.id.desc())).all()
+    paths: dict[int, tuple] = {}
+    readable = []
+    for case_no, received, state, outcome, agency_id in others:
+        if agency_id not in paths:
+            paths[agency_id] = uow.directory.agency_path(agency_id)
+        if allowed(principal, Action.CASE_READ, paths[agency_id]):
+            readable.append((case_no, received, state, outcome))
+    month = (row.received.year, row.received.month)
+    year_ago = row.received - dt.timedelta(days=365)
+    return {
+        "total": len(readable) + 1,
+        "same_month": 1 + sum((r.year, r.month) == month for _, r, _, _ in readable),
+        "last_365_days": 1 + sum(year_ago < r <= row.received for _, r, _, _ in readable),
+        "recent": [{"case_no": no, "received": r.isoformat(), "state_label": state_label(st),
+                    "outcome_label": outcome_label(out)} for no, r, st, out in readable[:10]],
+    }
 
 
 def _applicant_block(person: ApplicantRow, given: CaseContactRow | None) -> dict[str, Any]:

@@ -50,18 +50,7 @@ class FileStore:
         final = self.path(sha)
         if final.is_file() and final.stat().st_size == len(data):
             return sha
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=final.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, final)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(final.parent)
+        write_atomic(final, data)
         return sha
 
     def get(self, sha256: str) -> bytes:
@@ -72,6 +61,33 @@ class FileStore:
         if hashlib.sha256(data).hexdigest() != sha256:
             raise StoreError("sha256", "附件文件须与登记的哈希一致", f"文件 {sha256[:12]}… 已损坏")
         return data
+
+
+#: permissions of every file the engine writes (notices, reports, attachments): owner and group
+#: read, nobody else (mkstemp's 0o600, widened to the group the service account shares)
+FILE_MODE = 0o640
+
+
+def write_atomic(path: Path | str, data: bytes, *, mode: int = FILE_MODE) -> Path:
+    """Write `data` to `path` whole or not at all: a temporary file in the same folder (created
+    0o600, then set to `mode`), flushed and fsynced, renamed over `path`, the folder fsynced. A
+    crash leaves either the old file or the new one, never a truncated one; the temporary file
+    is removed when the write fails."""
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=final.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, final)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(final.parent)
+    return final
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, false)
+                        UniqueConstraint, false, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -148,6 +148,9 @@ class CaseRow(Base):
         # the cases stepped since a sweep's mark (services/sweep.py)
         Index("ix_cases_alert_event", "alert_event"),
         Index("ix_cases_agency_state", "agency_id", "state"),
+        # 我的待办 and the case lists: an agency's open cases by reply_due (migration 0018)
+        Index("ix_cases_open_agency_due", "agency_id", "reply_due",
+              postgresql_where=text("state <> 'closed'"), sqlite_where=text("state <> 'closed'")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -183,6 +186,8 @@ class CaseRow(Base):
     alert_event: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     event_count: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)  # optimistic lock: +1 per step
+    # the last link of the case's history chain (storage/chain.py): deleting the newest event shows
+    chain_head: Mapped[str | None] = mapped_column(String(64))
 
 
 class CaseEventRow(Base):
@@ -206,8 +211,11 @@ class CaseEventRow(Base):
     # who made the request reach the system (web, token:<code>, os:<user>, prefect:<run>)
     operator: Mapped[str] = mapped_column(String(80), default="", server_default="")
     backdated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # this event's link of the case's hash chain (storage/chain.py; checked by services/verify.py)
+    chain: Mapped[str | None] = mapped_column(String(64))
 
 
 # The other table modules declare on Base.metadata; importing them here makes `models` the one
 # place that holds the whole schema (Alembic and the tests compare against it).
 from . import alert_tables, attachment_tables, identity_tables, notice_tables, statistics_tables  # noqa: E402,F401,I001
+from . import portal_tables  # noqa: E402,F401,I001

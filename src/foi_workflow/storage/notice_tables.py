@@ -54,6 +54,8 @@ class NoticeRow(Base):
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     docx_sha256: Mapped[str | None] = mapped_column(String(64))
     renderer: Mapped[str | None] = mapped_column(Text)
+    # this notice's link of its agency's yearly chain (storage/chain.py; services/verify.py)
+    chain: Mapped[str | None] = mapped_column(String(64))
     issued_on: Mapped[dt.date] = mapped_column(Date)
     issued_by: Mapped[str] = mapped_column(String(40))
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"))

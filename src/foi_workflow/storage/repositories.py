@@ -98,6 +98,7 @@ def _token(row: ApiTokenRow) -> Token:
 class DirectoryRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._parents: dict[int, int | None] = {}  # agency_path's reads (a parent is set once, at creation)
 
     # ----- agencies
     def agency_by_code(self, code: str) -> Agency | None:
@@ -122,7 +123,10 @@ class DirectoryRepository:
         while current is not None and current not in seen:
             seen.add(current)
             path.append(current)
-            current = self.session.scalar(select(AgencyRow.parent_id).where(AgencyRow.id == current))
+            if current not in self._parents:  # each agency's parent read once per unit of work
+                self._parents[current] = self.session.scalar(select(AgencyRow.parent_id)
+                                                             .where(AgencyRow.id == current))
+            current = self._parents[current]
         return tuple(path)
 
     def subtree_ids(self, agency_id: int) -> list[int]:

@@ -107,3 +107,42 @@ class LockedCarryRow(Base):
     lock_id: Mapped[int] = mapped_column(ForeignKey("stat_locked_reports.id"), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True, index=True)
     applicant_kind: Mapped[str] = mapped_column(String(20))
+
+
+class UnlockRow(Base):
+    """A locked year opened again (services/statistics.unlock_period): who locked it and when,
+    who opened it, through whom, when and why, and the figures as they had been published."""
+
+    __tablename__ = "stat_unlocks"
+    __table_args__ = (Index("ix_stat_unlocks_agency_year", "agency_id", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    figures: Mapped[dict] = mapped_column(JSON)
+    locked_by: Mapped[str] = mapped_column(String(40))
+    locked_operator: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    locked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    unlocked_by: Mapped[str] = mapped_column(String(40))
+    operator: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    unlocked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class StatVersionRow(Base):
+    """Every value ever written to a set-not-added register entry — a narrative section or a
+    proactive-disclosure figure — with who wrote it and when (issue 17: an overwrite keeps the
+    earlier versions). The current value is also in its own table; this is its history."""
+
+    __tablename__ = "stat_versions"
+    __table_args__ = (Index("ix_stat_versions_entry", "agency_id", "year", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))   # "narrative" | "disclosure"
+    key: Mapped[str] = mapped_column(String(60))    # the section, or the cell key
+    value: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(40))
+    operator: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

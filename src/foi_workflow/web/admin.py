@@ -52,6 +52,42 @@ def _roles(form: dict[str, str]) -> tuple[str, ...]:
     return tuple(r.value for r in ACCOUNT_ROLES if form.get(f"role_{r.value}") in ("on", "true", "1"))
 
 
+# the labels of the agency settings the workbench's labels.py does not name (a setting added to
+# domain/settings.AgencySettings still gets a field, labelled by its name)
+_MORE_SETTING_LABELS = {"backdate_working_days": "登记晚于事项日期超过N个工作日的标为补录（0–20）",
+                        "reasons_period_working_days": "第三十五条说明理由的期限（工作日）"}
+
+
+def setting_fields() -> list[tuple[str, str, str, object]]:
+    """(name, label, kind, default) of every agency setting: a new one appears on the form."""
+    from dataclasses import fields
+
+    from ..domain.settings import AgencySettings
+    from ..labels import AGENCY_SETTING_LABELS
+
+    out = []
+    for fl in fields(AgencySettings):
+        kind = "bool" if fl.type in ("bool", bool) else "int" if fl.type in ("int", int) else "text"
+        label = AGENCY_SETTING_LABELS.get(fl.name) or _MORE_SETTING_LABELS.get(fl.name, fl.name)
+        out.append((fl.name, label, kind, fl.default))
+    return out
+
+
+def settings_of(form: dict[str, str]):
+    """The settings of a new agency from the form (every value checked by AgencySettings)."""
+    from ..domain.settings import AgencySettings
+
+    values: dict[str, object] = {}
+    for name, label, kind, _default in setting_fields():
+        if kind == "bool":
+            values[name] = form.get(name) in ("on", "true", "1")
+        elif kind == "int":
+            values[name] = _int(form, name, label)
+        else:
+            values[name] = _text(form, name, label=label)
+    return AgencySettings(**values)
+
+
 def router(web: Web) -> APIRouter:
     r = APIRouter(prefix="/admin")
     roles = [(x.value, ROLE_LABELS[x]) for x in ACCOUNT_ROLES]
@@ -74,8 +110,17 @@ def router(web: Web) -> APIRouter:
         by_id = {a.id: a for a in agencies}
         rows = [dict(accounts.describe(a), agency=by_id[a.agency_id].code if a.agency_id in by_id else "")
                 for a in scope if a.kind == "person"]
+        from ..domain.policy import Action, allowed
+        from ..services.directory import AGENCY_KINDS
+
+        shown = values or {}
+        if not (errors or {}).get("form") == "agency":  # the new-agency form starts from the defaults
+            shown = {**{n: ("on" if d is True else "" if d is False else str(d)) for n, _l, _k, d in setting_fields()},
+                     **shown}
         return web.page(request, "admin_index.html", status, accounts=rows, agencies=agencies,
-                        roles=roles, errors=errors or {}, values=values or {}, agency=agency)
+                        roles=roles, errors=errors or {}, values=shown, agency=agency,
+                        agency_kinds=list(AGENCY_KINDS.items()), setting_fields=setting_fields(),
+                        may_add_top=allowed(who, Action.DIRECTORY_MANAGE, None))
 
     @r.get("", response_class=HTMLResponse)
     def index(request: Request, agency: str = ""):
@@ -106,6 +151,34 @@ def router(web: Web) -> APIRouter:
             return overview(request, who, _status(err), errors=errors_of(err, "create"), values=values)
         return done(request, f"已创建账户：{account.code}（{account.name}）",
                     f"/admin/accounts/{quote(account.code, safe='')}")
+
+    @r.post("/agencies", response_class=HTMLResponse)
+    async def add_agency(request: Request):
+        """A new agency under one the admin manages (or a new top-level government, for an admin
+        of a top-level one), with its settings; accounts.add_agency decides who may."""
+        form = await web.form_of(request)
+        who = web.me(request)
+        from ..services import accounts
+
+        values = {k: v[:MAX_FIELD + 1] for k, v in form.items() if k != "csrf"}
+        u = web.uow()
+        try:
+            cmd = accounts.AddAgency(code=_text(form, "code", required=True, label="机关代码"),
+                                     name=_text(form, "name", required=True, label="机关名称"),
+                                     kind=_text(form, "kind", required=True, label="机关类别"),
+                                     parent=_text(form, "parent", label="上级机关") or None,
+                                     settings=settings_of(form))
+            with u:
+                made = accounts.add_agency(cmd, u, who)
+        except FoiError as err:
+            e = errors_of(err, "agency")
+            if isinstance(err, NotFound) and err.field == "parent":
+                e = {"parent": err.message, "rule": err.rule, "form": "agency"}
+            elif isinstance(err, NotFound):
+                raise
+            return overview(request, who, _status(err), errors=e, values=values)
+        return done(request, f"已新增机关：{made.name}（{made.code}）",
+                    f"/admin/agencies/{quote(made.code, safe='')}")
 
     # ----- one account: roles, deactivate/reactivate, password, tokens, digest address ---------
 
@@ -264,7 +337,7 @@ def router(web: Web) -> APIRouter:
     def agency_view(request: Request, who: Principal, code: str, status: int = 200, *, errors=None,
                     values=None):
         from ..domain.policy import Action, authorize
-        from ..domain.settings import CONTACT_FIELDS, PAYMENT_REQUIRED
+        from ..domain.settings import CONTACT_FIELDS, NOTICE_FIELDS, PAYMENT_REQUIRED
         from ..labels import AGENCY_SETTING_LABELS
         from ..services import directory
 
@@ -277,7 +350,7 @@ def router(web: Web) -> APIRouter:
             from ..storage.models import AgencyRow
 
             settings = directory.agency_settings(u.session.get(AgencyRow, found.id))
-        fields = [(k, AGENCY_SETTING_LABELS.get(k, k)) for k in (*CONTACT_FIELDS, *PAYMENT_REQUIRED)]
+        fields = [(k, AGENCY_SETTING_LABELS.get(k, k)) for k in (*CONTACT_FIELDS, *PAYMENT_REQUIRED, *NOTICE_FIELDS)]
         shown = {k: getattr(settings, k) for k, _ in fields}
         shown["alert_working_days"] = str(settings.alert_working_days)
         return web.page(request, "admin_agency.html", status, agency=found, fields=fields,
@@ -291,10 +364,10 @@ def router(web: Web) -> APIRouter:
     async def agency_contact(request: Request, code: str):
         form = await web.form_of(request)
         who = web.me(request)
-        from ..domain.settings import CONTACT_FIELDS, PAYMENT_REQUIRED
+        from ..domain.settings import CONTACT_FIELDS, NOTICE_FIELDS, PAYMENT_REQUIRED
         from ..services import accounts
 
-        values = {k: (form.get(k) or "") for k in (*CONTACT_FIELDS, *PAYMENT_REQUIRED)}
+        values = {k: (form.get(k) or "") for k in (*CONTACT_FIELDS, *PAYMENT_REQUIRED, *NOTICE_FIELDS)}
         u = web.uow()
         try:
             for k in values:

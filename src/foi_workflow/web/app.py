@@ -34,6 +34,8 @@ from . import forms, security
 
 HERE = Path(__file__).parent
 RESUMED = "登录已过期前填写的内容已保留，尚未记录：请核对后重新提交"
+RESUMED_CHECK = "登录已过期前填写的内容已保留，尚未登记：以下为重新核对的结果，请确认后点击“登记”"
+FILE_NOT_KEPT = "登录已过期，所选文件无法保留（浏览器不允许代为重新选择文件）：请重新选择文件后上传"
 log = logging.getLogger("foi_workflow.web")
 INBOX_DAYS = 5
 FORMATS = {"pdf": "application/pdf",
@@ -44,14 +46,19 @@ _SAFE_NEXT = re.compile(r"/[A-Za-z0-9/_.\-]*")
 class NotSignedIn(Exception):
     """No valid session; for a form, what was entered (shown again after signing in)."""
 
-    def __init__(self, kept: dict[str, str] | None = None) -> None:
+    def __init__(self, kept: dict[str, str] | None = None, token: str = "") -> None:
         super().__init__("not signed in")
         self.kept = kept or {}
+        self.token = token  # the expired form's own CSRF token (signed: whose form it was)
 
 
 KEEP = "keep."      # the sign-in form carries an expired form's fields under this prefix
-# the forms whose data is kept across an expired session (re-shown, never re-submitted)
-_RESUMABLE = re.compile(r"/register|/cases/[^/]+/moves/[a-z_]+")
+KEEP_TOKEN = "keep_token"  # ... and the expired form's CSRF token, checked again at sign-in
+# the forms whose data is kept across an expired session (re-shown, never re-submitted); an
+# upload's file cannot be kept (a browser lets no page choose a file for the user): its
+# description is, and the user is told to choose the file again
+_RESUMABLE = re.compile(r"/register(/check)?|/cases/[^/]+/moves/[a-z_]+|/cases/[^/]+/attachments")
+_UPLOAD = re.compile(r"/cases/[^/]+/attachments")
 
 
 def _env() -> Environment:
@@ -60,7 +67,11 @@ def _env() -> Environment:
 
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(date_label=date_label, role_label=role_label)
+    from ..domain.alerts import LEVEL_LABELS
+
+    env.globals.update(date_label=date_label, role_label=role_label,
+                       level_label=lambda level: next((v for k, v in LEVEL_LABELS.items() if k.value == level or k == level),
+                                                      str(level)))
     env.filters["cn_date"] = lambda s: fmt_date(dt.date.fromisoformat(s)) if s else "—"
     env.filters["q"] = lambda s: quote(str(s), safe="")
     return env
@@ -71,7 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     env = _env()
     app = FastAPI(title="政府信息公开申请办理工作台", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.settings = settings
-    app.add_middleware(SessionMiddleware, secret_key=settings.web_secret or secrets.token_urlsafe(32),
+    app.state.session_key = settings.web_secret or secrets.token_urlsafe(32)  # also signs CSRF tokens
+    app.add_middleware(SessionMiddleware, secret_key=app.state.session_key,
                        session_cookie="foi_session", max_age=settings.web_session_minutes * 60,
                        same_site="lax", https_only=settings.web_secure_cookies)
 
@@ -92,6 +104,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from .api import create_api
 
     app.mount("/api", create_api(settings))
+    if settings.web_bench_probe:  # bench/web.py only (FOI_WEB_BENCH_PROBE=1): bare queries beside the pages
+        from . import bench_probe
+
+        bench_probe.install(app, lambda: SqlUnitOfWork(settings))
 
     def uow() -> SqlUnitOfWork:
         return SqlUnitOfWork(settings)
@@ -119,16 +135,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def form_of(request: Request, *, signed_in: bool = True) -> dict[str, str]:
         """The submitted form, after its CSRF token is checked. For a signed-in form, an expired
-        session is NotSignedIn carrying the entered data (checked before the token, which went
-        with the session)."""
+        session is NotSignedIn carrying the entered data — only when the form's own token shows
+        it came from one of our pages, signed for an account (the session that held the token
+        is gone); a forged or token-less form keeps nothing."""
         form = await request.form()
         values = {k: v for k, v in form.items() if isinstance(v, str)}
         who = security.session_principal(request, uow(), max_hours=settings.web_session_hours) \
             if signed_in else None
         if signed_in and who is None:
+            token = values.get(security.CSRF_FIELD)
+            if security.form_account(request, token, max_hours=settings.web_session_hours) is None:
+                raise NotSignedIn()
             kept = {k: v[:5000] for k, v in values.items()
                     if k not in (security.CSRF_FIELD, "password") and len(values) <= 60}
-            raise NotSignedIn(kept)
+            raise NotSignedIn(kept, token or "")
         security.check_csrf(request, form)
         if who is not None:
             request.state.me = who
@@ -141,11 +161,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if request.method == "GET":
             nxt = request.url.path if _SAFE_NEXT.fullmatch(request.url.path) else "/"
             return RedirectResponse(f"/login?next={quote(nxt)}", status_code=303)
-        resume = request.url.path if _RESUMABLE.fullmatch(request.url.path) and exc.kept else ""
+        resume = request.url.path if _RESUMABLE.fullmatch(request.url.path) and exc.token else ""
+        kept_note = "；填写的内容已保留，登录后核对并重新提交"
+        if resume and _UPLOAD.fullmatch(resume):
+            kept_note += "；所选文件无法保留，登录后请重新选择文件"
         return page(request, "login.html", 401, next="/", code="", resume=resume,
-                    kept=exc.kept if resume else {}, errors={
-                        "": "登录已过期，请重新登录（本次提交未记录"
-                            + ("；填写的内容已保留，登录后核对并重新提交）" if resume else "）")})
+                    kept=exc.kept if resume else {}, keep_token=exc.token if resume else "", errors={
+                        "": "登录已过期，请重新登录（本次提交未记录" + (kept_note if resume else "") + "）"})
 
     @app.exception_handler(security.CsrfRefused)
     async def _csrf(request: Request, exc: security.CsrfRefused):
@@ -173,14 +195,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/login", response_class=HTMLResponse)
     def login_page(request: Request, next: str = "/"):
         nxt = next if _SAFE_NEXT.fullmatch(next or "") else "/"
-        return page(request, "login.html", next=nxt, code="", errors={}, resume="", kept={})
+        return page(request, "login.html", next=nxt, code="", errors={}, resume="", kept={}, keep_token="")
 
     @app.post("/login", response_class=HTMLResponse)
     async def login(request: Request):
         form = await form_of(request, signed_in=False)
         code, password = form.get("code", "").strip(), form.get("password", "")
         resume = form.get("resume", "")
-        resume = resume if _RESUMABLE.fullmatch(resume) else ""
+        keep_token = form.get(KEEP_TOKEN, "")
+        resume = resume if _RESUMABLE.fullmatch(resume) and keep_token else ""
         kept = {k[len(KEEP):]: v for k, v in form.items() if k.startswith(KEEP)} if resume else {}
         nxt = form.get("next", "/")
         nxt = nxt if _SAFE_NEXT.fullmatch(nxt) else "/"
@@ -189,19 +212,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             who = auth_sign_in(code, password, u)
         except FoiError as err:
             return page(request, "login.html", 401, next=nxt, code=code[:60], resume=resume, kept=kept,
-                        errors={"password" if err.field != "account" else "code": err.message,
+                        keep_token=keep_token if resume else "", errors={"password" if err.field != "account" else "code": err.message,
                                 "rule": err.rule})
         with u:
             account = u.directory.account_by_code(who.code)
         security.start_session(request, who, account.password_hash if account else None)
         request.state.me = who
+        if resume and security.form_account(request, keep_token, max_hours=settings.web_session_hours) != who.code:
+            resume = ""  # another person's form (or a token altered): nothing of it is shown
         if resume == "/register":
             return register_view(request, values=kept, errors={"": RESUMED})
+        if resume == "/register/check":  # the check saves nothing: run again, shown with its hints
+            return intake_check(request, who, kept, note=RESUMED_CHECK)
         if resume:
-            _, _, case_no, _, kind = resume.split("/")
             from urllib.parse import unquote
 
-            return case_view(request, who, unquote(case_no), open_move=kind, values=kept,
+            parts = resume.split("/")
+            case_no = unquote(parts[2])
+            if parts[3] == "attachments":
+                return case_view(request, who, case_no, open_move="attach",
+                                 values={"description": kept.get("description", "")},
+                                 errors={"file": FILE_NOT_KEPT})
+            return case_view(request, who, case_no, open_move=parts[4], values=kept,
                              errors={"": RESUMED})
         return RedirectResponse(nxt, status_code=303)
 
@@ -235,7 +267,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 accounts.change_password(accounts.ChangePassword(form.get("current", ""), form.get("new", "")),
                                          u, who)
         except FoiError as err:
-            return page(request, "password.html", 422, errors={err.field: err.message, "rule": err.rule},
+            # the password rules (domain/identity.check_password) name "password": the new one here
+            field = "new" if err.field == "password" else err.field
+            return page(request, "password.html", 422, errors={field: err.message, "rule": err.rule},
                         done=False)
         with u:
             account = u.directory.account_by_code(who.code)
@@ -409,12 +443,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from . import casework  # intake check, attachments, search, bulk actions (web/casework.py)
 
-    casework.install(app, settings=settings, page=page, me=me, form_of=form_of, uow=uow, case_view=case_view,
-                     register_view=register_view, register_command=register_command)
+    intake_check = casework.install(app, settings=settings, page=page, me=me, form_of=form_of, uow=uow,
+                                    case_view=case_view, register_view=register_view,
+                                    register_command=register_command)
     from . import admin, context, reports  # 管理 and 年度报告: their own routers (web/context.py)
 
     web = context.Web(settings, uow, page, me, form_of, env)
     context.install(env)
     app.include_router(admin.router(web))
     app.include_router(reports.router(web))
+    from . import portal as portal_pages  # the applicant portal under /apply (docs/portal.md)
+
+    app.include_router(portal_pages.router(web))
     return app

@@ -3,8 +3,8 @@ saving), attachments (upload within the configured limits, download by a reader 
 search by case number, applicant or subject, and the bulk actions offices need (assign a
 handler, acknowledge receipts: each case its own transaction, the result per case shown).
 
-    install(app, settings=..., page=..., me=..., form_of=..., uow=..., case_view=...,
-            register_view=..., register_command=...)     # from web/app.create_app
+    intake_check = install(app, settings=..., page=..., me=..., form_of=..., uow=..., case_view=...,
+                           register_view=..., register_command=...)     # from web/app.create_app
 
 The helpers are app.py's (session, CSRF, page rendering), so the rules of docs/web.md hold here
 too: the Principal comes from the session only, every form's CSRF token is checked before it is
@@ -31,19 +31,22 @@ BULK_RULE = "批量办理：选择1–200件案件；指派承办人须填写本
 
 def install(app: FastAPI, *, settings: Settings, page: Callable[..., HTMLResponse], me: Callable,
             form_of: Callable, uow: Callable, case_view: Callable[..., HTMLResponse],
-            register_view: Callable[..., HTMLResponse], register_command: Callable) -> None:
+            register_view: Callable[..., HTMLResponse], register_command: Callable) -> Callable[..., HTMLResponse]:
 
     # ----- intake: check (hints) before saving ---------------------------------------------------
 
     @app.post("/register/check", response_class=HTMLResponse)
     async def register_check(request: Request):
         form = await form_of(request)
-        who = me(request)
+        return intake_check(request, me(request), {k: v for k, v in form.items() if k != "csrf"})
+
+    def intake_check(request: Request, who, values: dict[str, str], note: str = "") -> HTMLResponse:
+        """The intake form re-shown with the hints (saves nothing); also after signing in again
+        when the session had expired in the middle of a check (`note` says so)."""
         from ..services import views
 
-        values = {k: v for k, v in form.items() if k != "csrf"}
         try:
-            cmd = register_command(who, form)
+            cmd = register_command(who, values)
             items = [i if isinstance(i, str) else getattr(i, "description", str(i)) for i in cmd.items] \
                 if not isinstance(cmd.items, str) else [cmd.items]
             hints = views.intake_hints(cmd.applicant, uow(), who, items=items, on=cmd.received)
@@ -54,7 +57,7 @@ def install(app: FastAPI, *, settings: Settings, page: Callable[..., HTMLRespons
 
             return register_view(request, 403 if isinstance(err, PermissionDenied) else 422, values=values,
                                  errors={forms.form_field_name(err.field): err.message, "rule": err.rule})
-        return register_view(request, values=values, errors={}, hints=hints)
+        return register_view(request, values=values, errors={"": note} if note else {}, hints=hints)
 
     # ----- attachments ----------------------------------------------------------------------------
 
@@ -169,3 +172,5 @@ def install(app: FastAPI, *, settings: Settings, page: Callable[..., HTMLRespons
             except FoiError as err:
                 results.append({"case_no": case_no[:60], "ok": False, "message": err.message, "rule": err.rule})
         return bulk_page(request, results=results, values=values)
+
+    return intake_check

@@ -1,11 +1,11 @@
 """年度报告: a year's report for an agency (its own, or the roll-up with every body under it), the
 checks with every broken cell named, the lock (head or admin of the agency), the downloads
-(DOCX, PDF, JSON, CSV: the writers of documents/annual_report.py, as `foi stats report`), the
+(DOCX, PDF, XLSX, JSON, CSV: the writers of documents/annual_report.py, as `foi stats annual`), the
 registers (proactive disclosure, consultations, fees) and the narrative sections.
 
 Reads go through services/statistics.report_for (permission checked and logged there), writes
 through services/stat_registers and statistics.lock_period; a refusal is shown beside its field
-with its rule and nothing is written. XLSX waits for issue 15 (openpyxl is not installed).
+with its rule and nothing is written.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from .context import Web, errors_of
 FORMATS = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
 }
@@ -71,6 +72,7 @@ def router(web: Web) -> APIRouter:
         report, failures = statistics.report_for(statistics.ReadReport(year, agency or None, rollup), web.uow(), who)
         code = report.agency_code or agency
         locks = statistics.locked_years(code, web.uow(), who) if code else []
+        unlocks = statistics.unlocks(code, web.uow(), who) if code else []
         with web.uow() as u:
             found = u.directory.agency_by_code(code)
             path = u.directory.agency_path(found.id) if found else None
@@ -79,14 +81,13 @@ def router(web: Web) -> APIRouter:
         disclosure = {f"{b}.{c}": v for b, cells in report.table2.items() for c, v in cells.items()}
         return web.page(
             request, "report_index.html", status, report=report, failures=failures, year=year, agency=code,
-            rollup=rollup, sections=out.sections(report), title=out.title(report), locks=locks,
+            rollup=rollup, sections=out.sections(report), title=out.title(report), locks=locks, unlocks=unlocks,
             may_write=may_write, may_lock=may_lock, formats=list(FORMATS),
             query=urlencode({"agency": code, **({"rollup": "1"} if rollup else {})}),
             narrative_sections=[(k, SECTIONS[k]) for k in NARRATIVE_SECTIONS],
             table2_keys=[(k, TABLE2_CELL_LABELS.get(k.split(".", 1)[1], k), k.split(".", 1)[0]) for k in TABLE2_KEYS],
             disclosure=disclosure, channels=list(CONSULTATION_CHANNELS.items()), fee_kinds=list(FEE_KINDS.items()),
-            errors=errors or {}, values=values or {}, today=web.settings.legal_today().isoformat(),
-            xlsx_note="XLSX 下载待议题15（需要 openpyxl）")
+            errors=errors or {}, values=values or {}, today=web.settings.legal_today().isoformat())
 
     @r.get("", response_class=HTMLResponse)
     def index(request: Request, year: str = "", agency: str = "", rollup: str = ""):
@@ -106,7 +107,7 @@ def router(web: Web) -> APIRouter:
         from ..services import statistics
 
         if fmt not in FORMATS:
-            raise NotFound("format", FORMAT_RULE, "没有这种格式（XLSX 尚未提供）")
+            raise NotFound("format", FORMAT_RULE, "没有这种格式")
         report, _ = statistics.report_for(statistics.ReadReport(_year(year, default_year()), agency.strip()[:60] or None, rollup == "1"),
                                           web.uow(), who)
         name = f"{report.agency_code or 'report'}-{report.year}{'-rollup' if report.rollup else ''}.{fmt}"
@@ -143,6 +144,17 @@ def router(web: Web) -> APIRouter:
             return f"已锁定{year}年度：" + ("、".join(done) if done else "（均已锁定）")
 
         return await write(request, "lock", work)
+
+    @r.post("/unlock", response_class=HTMLResponse)
+    async def unlock(request: Request):
+        from ..services import statistics
+
+        def work(form, agency, year, who):
+            done = statistics.unlock_period(statistics.UnlockPeriod(year, agency, form.get("reason") or ""),
+                                            web.uow(), who)
+            return f"已解锁{year}年度：" + "、".join(done) + "（原公布的数字和解锁理由已留存）"
+
+        return await write(request, "unlock", work)
 
     @r.post("/disclosure", response_class=HTMLResponse)
     async def disclosure(request: Request):

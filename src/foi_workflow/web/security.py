@@ -37,12 +37,40 @@ def fingerprint(password_hash: str | None) -> str:
     return hashlib.sha256((password_hash or "").encode()).hexdigest()[:20]
 
 
+def _signer(request: Request):
+    from itsdangerous import TimestampSigner
+
+    return TimestampSigner(request.app.state.session_key, salt="foi-web-csrf")
+
+
+def _new_token(request: Request, code: str) -> str:
+    """A random token, signed with the session key together with the account it was issued to:
+    a form whose session has expired can still be recognised as one of our own pages'
+    (form_account), so what was entered is kept; a forged form's data never is."""
+    return _signer(request).sign(f"{code}:{secrets.token_urlsafe(24)}".encode()).decode()
+
+
 def csrf_token(request: Request) -> str:
     token = request.session.get(CSRF_FIELD)
     if not token:
-        token = secrets.token_urlsafe(32)
+        token = _new_token(request, str(request.session.get("code") or ""))
         request.session[CSRF_FIELD] = token
     return token
+
+
+def form_account(request: Request, token: Any, *, max_hours: int) -> str | None:
+    """The account a form's CSRF token was issued to, when the token is one of ours and no older
+    than a session may live (None: missing, forged, too old, or issued before sign-in)."""
+    from itsdangerous import BadSignature
+
+    if not isinstance(token, str) or len(token) > 200:
+        return None
+    try:
+        raw = _signer(request).unsign(token.encode(), max_age=max_hours * 3600).decode()
+    except (BadSignature, UnicodeDecodeError):
+        return None
+    code = raw.rsplit(":", 1)[0]
+    return code or None
 
 
 def check_csrf(request: Request, form: Any) -> None:
@@ -56,7 +84,7 @@ def start_session(request: Request, principal: Principal, password_hash: str | N
     """A new session on sign-in (a new CSRF token too: no fixation of an earlier one)."""
     request.session.clear()
     request.session.update({"code": principal.code, "iat": int(time.time()),
-                            "pw": fingerprint(password_hash), CSRF_FIELD: secrets.token_urlsafe(32)})
+                            "pw": fingerprint(password_hash), CSRF_FIELD: _new_token(request, principal.code)})
 
 
 def end_session(request: Request) -> None:
