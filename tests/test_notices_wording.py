@@ -311,6 +311,9 @@ def test_foi_agency_contact_sets_the_doc_code_and_refuses_one_another_agency_use
     assert "doc_code" in res.output and "1至10个汉字" in res.output
     out = json.loads(ok("agency", "contact", "DEP", "--doc-code", "某自然资公", "--json").output)
     assert out["doc_code"] == "某自然资公"
+    # the office hours the portal's guide states (the other settings stay as they were)
+    out = json.loads(ok("agency", "contact", "DEP", "--hours", "工作日 9:00–12:00", "--json").output)
+    assert out["contact_hours"] == "工作日 9:00–12:00" and out["doc_code"] == "某自然资公"
 
 
 # ----- the case in Chinese --------------------------------------------------------------------------

@@ -281,7 +281,7 @@ def test_every_page_has_no_serious_or_critical_accessibility_violation(site, bro
     browser.get(site + "/login")
     axe_check(browser)
     sign_in_as(browser, site, "c1")
-    for path in ("/", "/register", f"/cases/{case_no}", "/board", "/password", "/find?q=nothing",
+    for path in ("/", "/register", f"/cases/{case_no}", "/board", "/board/timeliness", "/password", "/find?q=nothing",
                  "/bulk", "/find?q=%E6%9F%90", "/reports", "/admin/tokens", "/admin", "/no-such-page"):
         browser.get(site + path)
         axe_check(browser)

@@ -86,3 +86,18 @@ def test_fee_lapsed_is_offered_on_the_case_page_only_after_the_fee_notice_s_paym
     assert 'id="move-fee_lapsed"' not in page and 'id="move-fee_paid"' in page
     passed = with_fee(dt.date(2026, 9, 1), dt.date(2026, 9, 2))
     assert 'id="move-fee_lapsed"' in client.get(f"/cases/{passed}").text
+
+
+def test_the_timeliness_page_lists_the_open_overdue_case_and_names_a_bad_year(client, office):
+    """时效统计 in the browser (services/timeliness.py): the supervisor sees the year's figures
+    with the overdue case linked; a year that is not one is named beside its field."""
+    case_no = f.register(office, agency=AGENCY, actor="c1", received=dt.date(2026, 6, 1), today=TODAY).case_no
+    sign_in(client, "s1")
+    assert "/board/timeliness" in client.get("/board").text
+    page = client.get("/board/timeliness", params={"year": "2026"})
+    assert page.status_code == 200
+    assert "逾期未答复" in page.text and f'href="/cases/{case_no}"' in page.text and "合计" in page.text
+    bad = client.get("/board/timeliness", params={"year": "twenty"})
+    assert bad.status_code == 400 and "年度为四位数字" in bad.text
+    early = client.get("/board/timeliness", params={"year": "2001"})
+    assert early.status_code == 400 and "2008" in early.text

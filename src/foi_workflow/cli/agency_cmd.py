@@ -43,6 +43,8 @@ def add(
     contact_address: str = typer.Option("", "--contact-address", help="通信地址"),
     contact_postcode: str = typer.Option("", "--contact-postcode", help="邮政编码（6位）"),
     contact_email: str = typer.Option("", "--contact-email", help="电子邮箱"),
+    contact_hours: str = typer.Option("", "--contact-hours", help="办公时间（申请指南所载）"),
+    doc_code: str = typer.Option("", "--doc-code", help="机关代字（1–10个汉字；发文字号写作 代字〔年份〕序号号）"),
     payee: str = typer.Option("", "--payee", help="收款单位（收费通知书载明）"),
     bank: str = typer.Option("", "--bank", help="开户银行"),
     account: str = typer.Option("", "--account", help="银行账号"),
@@ -57,8 +59,8 @@ def add(
     settings = AgencySettings(
         contact_office=contact_office, contact_person=contact_person, contact_phone=contact_phone,
         contact_address=contact_address, contact_postcode=contact_postcode, contact_email=contact_email,
-        payee=payee, bank=bank, account=account, payment_method=payment_method,
-        correction_period_working_days=(defaults.correction_period_working_days
+        contact_hours=contact_hours, doc_code=doc_code, payee=payee, bank=bank, account=account,
+        payment_method=payment_method, correction_period_working_days=(defaults.correction_period_working_days
                                         if correction_days is None else correction_days),
         weekend_online_receipt_next_working_day=weekend_online_next_day,
         exclude_fee_time=not no_fee_exclusion,
@@ -87,6 +89,7 @@ def contact(
     contact_address: Optional[str] = typer.Option(None, "--address", help="通信地址"),
     contact_postcode: Optional[str] = typer.Option(None, "--postcode", help="邮政编码（6位）"),
     contact_email: Optional[str] = typer.Option(None, "--email", help="电子邮箱"),
+    contact_hours: Optional[str] = typer.Option(None, "--hours", help="办公时间（申请指南所载，如 工作日 9:00–12:00，13:30–17:30）"),
     payee: Optional[str] = typer.Option(None, "--payee", help="收款单位"),
     bank: Optional[str] = typer.Option(None, "--bank", help="开户银行"),
     account: Optional[str] = typer.Option(None, "--account", help="银行账号"),
@@ -104,7 +107,7 @@ def contact(
     given = {k: v for k, v in dict(
         contact_office=contact_office, contact_person=contact_person, contact_phone=contact_phone,
         contact_address=contact_address, contact_postcode=contact_postcode, contact_email=contact_email,
-        payee=payee, bank=bank, account=account, payment_method=payment_method,
+        contact_hours=contact_hours, payee=payee, bank=bank, account=account, payment_method=payment_method,
         doc_code=doc_code).items() if v is not None}
     uow = unit_of_work()
     who = acting(uow, actor, bootstrap=True)

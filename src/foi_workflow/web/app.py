@@ -417,6 +417,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return page(request, "board.html", board=b, groups=groups, kinds=kinds, handlers=handlers,
                     kind=kind, handler=handler, agency=agency)
 
+    @app.get("/board/timeliness", response_class=HTMLResponse)
+    def timeliness_page(request: Request, year: str = "", agency: str = ""):
+        """时效统计: the year's late replies and late correction notices (services/timeliness.py)."""
+        who = me(request)
+        from ..services import timeliness
+
+        today = settings.legal_today()
+        errors: dict[str, str] = {}
+        chosen = today.year
+        if year.strip():
+            if year.strip().isdigit() and len(year.strip()) == 4:
+                chosen = int(year.strip())
+            else:
+                errors["year"] = "年度为四位数字，如 2026"
+        result = None
+        if not errors:
+            try:
+                result = timeliness.read(timeliness.TimelinessQuery(chosen, agency.strip() or None, today), uow(), who)
+            except InputError as err:
+                errors[err.field] = f"{err.message}（{err.rule}）"
+        return page(request, "timeliness.html", 400 if errors else 200, result=result, year=year or str(chosen),
+                    agency=agency, errors=errors)
+
     # ----- notices ----------------------------------------------------------------------------
 
     def notice_bytes(who: Principal, key: str, fmt: str) -> tuple[str, bytes]:
