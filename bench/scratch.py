@@ -66,25 +66,31 @@ def require_postgres(server: str | None = None) -> str:
 
 
 @contextmanager
-def pg_database(prefix: str, server: str | None = None) -> Iterator[str]:
-    """A new, empty PostgreSQL database foi_bench_<prefix>_<pid> for the run (migrated to the
-    newest schema), dropped afterwards however the run ends. Yields its URL."""
+def pg_database(prefix: str, server: str | None = None, *, name: str | None = None, reuse: bool = False,
+                keep: bool = False) -> Iterator[str]:
+    """A new, empty PostgreSQL database foi_bench_<prefix>_<pid> (or `name`) for the run, migrated
+    to the newest schema, dropped afterwards however the run ends. With `reuse`, an existing one
+    (kept by an earlier `keep` run) is upgraded instead of made again; with `keep` it stays.
+    Yields its URL."""
     import os
 
     server = require_postgres(server)
-    name = f"foi_bench_{prefix}_{os.getpid()}"
+    name = name or f"foi_bench_{prefix}_{os.getpid()}"
     url = f"{server}/{name}"
     admin = _admin(server)
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            if not (reuse and exists):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
             db.upgrade(url)
             yield url
         finally:
             db.get_engine(url).dispose()
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if not keep:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()

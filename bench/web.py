@@ -48,7 +48,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from bench.scratch import _admin, missing
+from bench.scratch import _admin, missing, pg_database
 
 DB_NAME = "foi_bench_web"
 TARGET_RATIO = 3.0
@@ -58,35 +58,6 @@ PASSWORD = "bench-web-Passw0rd-9"
 KINDS = ("inbox page", "inbox bare", "case page", "case bare", "step")
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 SEEN = re.compile(r'action="/cases/[^"]+/moves/accept">.*?name="seen" value="(\d+)"', re.S)
-
-
-@contextmanager
-def database(server: str, keep: bool, reuse: bool = False) -> Iterator[str]:
-    """The bench's own database: created new (dropped first if left over), or with reuse an
-    existing one kept by an earlier --keep run (upgraded to the newest migration); dropped at the
-    end unless keep."""
-    from sqlalchemy import text
-
-    from foi_workflow.storage import db
-
-    admin = _admin(server)
-    url = f"{server}/{DB_NAME}"
-    try:
-        with admin.connect() as conn:
-            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": DB_NAME}).first()
-            if not (reuse and exists):
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-                conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-        try:
-            db.upgrade(url)
-            yield url
-        finally:
-            db.get_engine(url).dispose()
-            if not keep:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def postgres_server() -> str:
@@ -296,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
 
     out: dict[str, Any] = {"cases": args.cases, "users": args.users, "duration_s": args.duration,
                            "think_s": args.think}
-    with database(srv, args.keep or args.reuse, args.reuse) as url, \
+    with pg_database("web", srv, name=DB_NAME, reuse=args.reuse, keep=args.keep or args.reuse) as url, \
             tempfile.TemporaryDirectory(prefix="foi-bench-web-") as tmp:
         t0 = time.perf_counter()
         have = web_data.loaded_cases(url) if args.reuse else 0

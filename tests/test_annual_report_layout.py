@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import random
 import re
 import shutil
@@ -25,6 +24,8 @@ from foi_workflow.domain.statistics.layout import (APPLICANT_COLUMNS, COLUMNS, O
                                                    REMEDY_GROUPS, RESULTS_GROUP_LABEL, ROWS, TABLE2)
 from foi_workflow.domain.statistics.report import (AnnualReport, empty_table2, empty_table3, empty_table4,
                                                    roll_up, table4_with_totals, with_totals)
+
+from . import tools
 
 # ----- the reports: one body, and a government with its bodies ---------------------------------
 
@@ -421,10 +422,7 @@ def _inside_margins(items, tol: float = 1.5) -> None:
 
 def _soffice() -> str:
     found = shutil.which("soffice") or shutil.which("libreoffice")
-    if not found:
-        if os.environ.get("FOI_REQUIRE_LIBREOFFICE") == "1":
-            pytest.fail("FOI_REQUIRE_LIBREOFFICE=1 but LibreOffice (soffice) is not installed")
-        pytest.skip("LibreOffice (soffice) is not installed: the DOCX-to-PDF layout check did not run")
+    tools.require(found, tools.DOCUMENTS, "LibreOffice (soffice) is not installed: the DOCX-to-PDF layout check did not run")
     return found
 
 

@@ -612,3 +612,23 @@ def test_per_request_fee_counts_the_applicants_cases_in_the_calendar_month(offic
                                                  CaseEventRow.kind == "fee_notice"))
         assert (ev.data["nth_in_month"], ev.data["amount"]) == (11, 100)
         assert ev.data["computation"]["bands"][0]["band"] == "第11–30件"
+
+
+def test_a_move_chosen_before_another_step_is_a_conflict_checked_in_the_steps_own_transaction(office):
+    """Two people on one case: the form carries how many steps its page showed (`seen`); if the
+    case moved since, the step is refused as a conflict and nothing is written — checked inside
+    the step's transaction, not before it."""
+    from foi_workflow.services.cases import ConflictError, Step
+    from foi_workflow.services import cases as case_service
+
+    no = register(office).case_no
+    step(office, no, "acknowledge", "c1", RECEIVED)                  # the other person's step
+    with pytest.raises(ConflictError) as exc:
+        case_service.step(Step(no, "accept", RECEIVED, {}, seen=1), f.uow(office), f.principal(office, "c2"),
+                          today=TODAY)
+    assert "刷新" in exc.value.message
+    with db.session_scope(office) as s:
+        assert s.scalar(select(CaseRow.event_count).where(CaseRow.case_no == no)) == 2
+    done = case_service.step(Step(no, "accept", RECEIVED, {}, seen=2), f.uow(office), f.principal(office, "c2"),
+                             today=TODAY)
+    assert done.seq == 3

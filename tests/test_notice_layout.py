@@ -29,7 +29,7 @@ from foi_workflow.documents.linebreak import NO_LINE_END, NO_LINE_START
 from foi_workflow.documents.model import OfficialDocument, Paragraph
 from foi_workflow.documents.pdf_writer import write_pdf
 
-from . import notice_samples
+from . import notice_samples, tools
 from .test_notices import TODAY
 
 
@@ -277,10 +277,8 @@ def pdfs(samples, libreoffice) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def docx_pdfs(samples, libreoffice) -> dict[str, bytes]:
     """Every sample's DOCX as LibreOffice prints it."""
-    if libreoffice is None:
-        if os.environ.get("FOI_REQUIRE_LIBREOFFICE") == "1":
-            pytest.fail("FOI_REQUIRE_LIBREOFFICE=1 but soffice (LibreOffice) is not installed")
-        pytest.skip("LibreOffice (soffice) is not installed: the DOCX layout is not checked")
+    tools.require(libreoffice, tools.DOCUMENTS, "LibreOffice (soffice) is not installed: the DOCX layout is not checked")
+    assert libreoffice is not None
     job, work = libreoffice
     out, _ = job.communicate(timeout=300)
     assert job.returncode == 0, out.decode(errors="replace")

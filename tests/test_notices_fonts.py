@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,7 @@ from foi_workflow.domain.errors import InputError
 from foi_workflow.notices import register, templating
 from foi_workflow.storage import db
 
+from . import tools
 from .test_notices import RECEIVED, new_case, notices_of, office, render, step, texts  # noqa: F401
 
 RARE = "䶮"      # U+4DAE, CJK Extension A: in Noto Serif SC, not in GB 2312
@@ -113,10 +113,8 @@ def test_pdffonts_lists_the_fonts_as_embedded_subsets(tmp_path):
     import shutil
     import subprocess
 
-    if not shutil.which("pdffonts"):
-        if os.environ.get("FOI_REQUIRE_LIBREOFFICE") == "1":  # .ci/run installs the document tools
-            pytest.fail("FOI_REQUIRE_LIBREOFFICE=1 but pdffonts (poppler-utils) is not installed")
-        pytest.skip("poppler-utils (pdffonts) not installed: the second check of the embedded fonts did not run")
+    tools.require(shutil.which("pdffonts"), tools.DOCUMENTS,
+                  "pdffonts (poppler-utils) is not installed: the second check of the embedded fonts did not run")
     path = tmp_path / "a.pdf"
     path.write_bytes(pdf_writer.write_pdf(_doc(COMMON)))
     rows = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]

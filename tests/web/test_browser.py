@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from .. import factories as f
+from .. import tools
 from .conftest import AGENCY, PW, TODAY, make_office, web_settings
 
 MISSING = ("浏览器测试未运行：未找到 chromium 和 chromedriver（Debian/Ubuntu：apt-get install chromium "
@@ -32,10 +33,8 @@ def _binaries() -> tuple[str, str] | None:
 
 def _new_driver(downloads: Path):
     found = _binaries()
-    if found is None:
-        if os.environ.get("FOI_REQUIRE_BROWSER"):
-            pytest.fail("FOI_REQUIRE_BROWSER=1 but " + MISSING)
-        pytest.skip(MISSING)
+    tools.require(found, tools.BROWSER, MISSING)
+    assert found is not None
     os.environ.setdefault("SE_AVOID_STATS", "true")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

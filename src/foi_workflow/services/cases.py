@@ -253,6 +253,12 @@ class Step:
     on: dt.date
     data: Mapping[str, Any] = field(default_factory=dict)
     request_id: str | None = None
+    # how many steps the case had when the person chose this move (a form carries the number its
+    # page showed): another step since then is a conflict, checked in the step's own transaction
+    seen: int | None = None
+
+
+SEEN_RULE = "同一案件的办理须依次进行（页面显示后本案已有新的办理）"
 
 
 def _event_row(case: CaseRow, seq: int, ev: Event, t, cmd_request_id: str | None,
@@ -382,6 +388,8 @@ def step(cmd: Step, uow: UnitOfWork, principal: Principal, *,
         found = _existing(session, cmd.request_id, case_id=row.id)
         if found is not None or race is not None:
             return found
+        if cmd.seen is not None and cmd.seen != row.event_count:
+            raise ConflictError("case", SEEN_RULE, "本案已被他人同时办理，请刷新后重试")
         agency_row = _agency_of(uow, row.agency_id)
         calendar = session_calendar(session)
         settings = directory.agency_settings(agency_row)
